@@ -1,0 +1,63 @@
+# Segnala: `make run` serves the demo city, `make test` runs the whole suite.
+# Both install what is missing first. DATABASE_URL, CELERY_BROKER_URL, PORT... override.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+PORT ?= 8000
+HOST ?= 127.0.0.1
+PYTEST_WORKERS ?= 2
+export PORT HOST VENV
+
+SYSTEM_PACKAGES := postgresql-15-postgis-3 postgresql-15-pgrouting gdal-bin
+TEST_SYSTEM_PACKAGES := chromium
+
+.PHONY: run test prepare system services venv database demo lint messages clean
+
+run: prepare demo
+	$(PY) manage.py collectstatic --noinput -v0
+	bin/serve
+
+test: prepare
+	bin/install-system-packages $(TEST_SYSTEM_PACKAGES)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
+
+prepare: system venv services database
+
+system:
+	bin/install-system-packages $(SYSTEM_PACKAGES)
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[dev]'
+	touch $@
+
+services:
+	bin/ensure-services
+
+database:
+	$(PY) manage.py ensure_database
+	$(PY) manage.py migrate --noinput -v0
+
+demo:
+	$(PY) manage.py load_demo
+
+lint:
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+
+# Regenerate the translation catalogues after changing user-facing text (needs gettext).
+IGNORE := --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'bench/*'
+messages:
+	$(PY) manage.py makemessages -l it -l en $(IGNORE)
+	$(PY) manage.py makemessages -d djangojs -l it -l en $(IGNORE) --ignore '*/vendor/*'
+	$(PY) manage.py compilemessages $(IGNORE)
+
+clean:
+	rm -rf var/static $(VENV)

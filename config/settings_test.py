@@ -1,0 +1,17 @@
+"""Test settings: only what must differ from config.settings for the suite."""
+
+import os
+
+os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/14")
+
+from config.settings import *  # noqa: F403
+
+# Per-process cache, emptied before each test (tests/conftest.py): cached geocoding answers
+# must not leak between tests or between parallel workers' databases.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Tests must not reach the internet: tiles come from a local stub in browser tests.
+TILE_URL = "/static/test-tiles/{z}/{x}/{y}.png"
+GEOCODER = "offline"
+LANGUAGE_CODE = "en"

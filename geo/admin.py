@@ -1,0 +1,48 @@
+from django.contrib import admin
+from leaflet.admin import LeafletGeoAdmin
+
+from geo.importer import subdivide_boundary
+from geo.models import Area, Department, Depot, ExternalBody, Municipality
+
+
+@admin.register(Municipality)
+class MunicipalityAdmin(LeafletGeoAdmin):
+    list_display = ["name", "istat_code"]
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        super().save_model(request, obj, form, change)
+        subdivide_boundary(obj)
+
+
+@admin.register(Area)
+class AreaAdmin(LeafletGeoAdmin):
+    list_display = ["name", "code", "municipality"]
+    search_fields = ["name", "code"]
+
+
+class DepotInline(admin.TabularInline):
+    model = Depot
+    extra = 0
+    fields = ["name", "address"]
+    show_change_link = True
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "email", "emergency_contact_name", "contractor"]
+    search_fields = ["name", "code"]
+    filter_horizontal = ["areas"]
+    inlines = [DepotInline]
+
+
+@admin.register(Depot)
+class DepotAdmin(LeafletGeoAdmin):
+    list_display = ["name", "department", "address"]
+    list_filter = ["department"]
+
+
+@admin.register(ExternalBody)
+class ExternalBodyAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "email", "phone", "response_days"]
+    list_filter = ["kind"]
+    search_fields = ["name", "code"]

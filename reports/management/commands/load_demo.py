@@ -1,0 +1,71 @@
+"""python manage.py load_demo: fill an empty database with the demo city; safe on every start."""
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandParser
+
+from config.celery import app as celery_app
+from reports.demo import DemoSummary, demo_needed, load_demo
+from reports.demo.loader import DEFAULT_REPORTS
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo city (Helsinki extract, offices, catalogue, reports) into an empty database."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--reports", type=int, default=DEFAULT_REPORTS, help="how many demo reports to file"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if demo_needed():
+            with _tasks_in_process():
+                summary = load_demo(reports=options["reports"])
+            self.stdout.write(self.style.SUCCESS(_describe(summary)))
+        else:
+            self.stdout.write("The database already holds data: demo not loaded.")
+        if not settings.PRODUCTION:
+            self._create_development_admin()
+
+    def _create_development_admin(self) -> None:
+        user_model = get_user_model()
+        if user_model.objects.exists():
+            return
+        user_model.objects.create_superuser("admin", "admin@example.org", "admin")
+        self.stdout.write(self.style.WARNING("Created superuser admin / admin (development only)."))
+
+
+@contextmanager
+def _tasks_in_process() -> Iterator[None]:
+    """Run the tasks queued by the submissions here (thumbnails, addresses), not on a worker.
+
+    The demo must be complete without a running worker, and must not leave hundreds of
+    messages on the broker.
+    """
+    previous = celery_app.conf.task_always_eager
+    trace_log = logging.getLogger("celery.app.trace")  # one INFO line per task otherwise
+    previous_level = trace_log.level
+    celery_app.conf.task_always_eager = True
+    trace_log.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        celery_app.conf.task_always_eager = previous
+        trace_log.setLevel(previous_level)
+
+
+def _describe(summary: DemoSummary) -> str:
+    return (
+        f"Demo loaded in {summary.seconds} s: {summary.municipality} with {summary.areas} "
+        f"areas and {summary.road_segments} road segments; {summary.departments} departments, "
+        f"{summary.crews} crews, {summary.categories} categories; {summary.reports} reports "
+        f"({summary.photos} photos, {summary.emergencies} emergencies) in {summary.issues} "
+        f"issues, {summary.closed_issues} closed."
+    )

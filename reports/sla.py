@@ -1,0 +1,29 @@
+"""Working-day arithmetic for SLA deadlines: weekends, Italian holidays, the patron saint's day."""
+
+import datetime as dt
+from functools import cache
+
+import holidays
+
+
+@cache
+def _italian_holidays(year: int) -> frozenset[dt.date]:
+    return frozenset(holidays.Italy(years=year).keys())
+
+
+def is_working_day(day: dt.date, patron_saint_day: str) -> bool:
+    """Tell whether `day` is a working day; patron_saint_day is 'MM-DD' or ''."""
+    if day.weekday() >= 5 or day in _italian_holidays(day.year):
+        return False
+    return not (patron_saint_day and day.strftime("%m-%d") == patron_saint_day)
+
+
+def add_working_days(start: dt.datetime, days: int, patron_saint_day: str) -> dt.datetime:
+    """Return the moment `days` working days after `start`, at the same time of day."""
+    moment = start
+    remaining = days
+    while remaining > 0:
+        moment += dt.timedelta(days=1)
+        if is_working_day(moment.date(), patron_saint_day):
+            remaining -= 1
+    return moment

@@ -1,0 +1,102 @@
+"""Background work after a submission. Thin tasks: take ids, re-read rows, safe to run twice."""
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from geo.geocode import reverse_geocode
+from reports.models import Issue, Photo, Report, TimelineEntry
+from reports.photos import make_thumbnail
+
+logger = logging.getLogger(__name__)
+
+# Failures worth retrying: the SMTP server or the geocoder may be down for a while.
+TRANSIENT = (OSError, TimeoutError)
+
+
+@shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=8)
+def after_report_submitted(report_id: int) -> None:
+    """Make the photos' thumbnails and find the report's street address."""
+    for photo in Photo.objects.filter(report_id=report_id, thumbnail=""):
+        make_photo_thumbnail(photo)
+    fill_in_address(report_id)
+
+
+def make_photo_thumbnail(photo: Photo) -> None:
+    with photo.image.open("rb") as stored:
+        content = make_thumbnail(stored.read(), side_px=settings.PHOTO_THUMBNAIL_PX)
+    photo.thumbnail.save("thumb.jpg", ContentFile(content), save=False)
+    # Only the first run writes the column: a duplicate run deletes its own file.
+    updated = Photo.objects.filter(pk=photo.pk, thumbnail="").update(thumbnail=photo.thumbnail.name)
+    if not updated:
+        photo.thumbnail.storage.delete(str(photo.thumbnail.name))
+
+
+def fill_in_address(report_id: int) -> None:
+    report = Report.objects.filter(pk=report_id).first()
+    if report is None or report.address:
+        return
+    address = reverse_geocode(report.location.y, report.location.x)
+    if not address:
+        return
+    with transaction.atomic():
+        Report.objects.filter(pk=report.pk, address="").update(address=address)
+        Issue.objects.filter(pk=report.issue_id, address="").update(address=address)
+
+
+@shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=10)
+def alert_emergency_contact(issue_id: int) -> None:
+    """E-mail the department's emergency contact about an issue flagged as dangerous, once."""
+    with transaction.atomic():
+        issue = (
+            Issue.objects.select_for_update(of=("self",))
+            .select_related("department", "category")
+            .get(pk=issue_id)
+        )
+        entry = issue.timeline.filter(kind=TimelineEntry.Kind.EMERGENCY).order_by("id").first()
+        if entry is None or entry.data.get("alerted"):
+            return
+        department = issue.department
+        recipient = department.emergency_email if department else ""
+        if not recipient:
+            logger.error("issue %s is an emergency but has no emergency contact", issue.pk)
+            recipient = settings.DEFAULT_FROM_EMAIL
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = _("EMERGENCY: issue #%(id)s, %(category)s") % {
+                "id": issue.pk,
+                "category": issue.category.name,
+            }
+            lat, lon = issue.location.y, issue.location.x
+            body = _(
+                "A citizen reported that someone is hurt or in immediate danger.\n"
+                "Issue #%(id)s, %(category)s, at %(address)s (%(lat).6f, %(lon).6f).\n"
+                "The citizen was told to call %(number)s."
+            ) % {
+                "id": issue.pk,
+                "category": issue.category.name,
+                "address": issue.address or "-",
+                "lat": lat,
+                "lon": lon,
+                "number": settings.EMERGENCY_NUMBER,
+            }
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])
+        entry.data = {**entry.data, "alerted": True}
+        entry.save(update_fields=["data"])
+
+
+@shared_task
+def refresh_open_priorities() -> int:
+    """Recompute the priority of every open issue (its deadline term grows with time)."""
+    from reports.actions import refresh_priority
+
+    count = 0
+    for issue in Issue.objects.exclude(status="closed").select_related("category").iterator():
+        refresh_priority(issue)
+        count += 1
+    return count

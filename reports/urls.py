@@ -1,0 +1,9 @@
+from django.urls import path
+
+from reports import views
+
+urlpatterns = [
+    path("", views.submit_page, name="submit"),
+    path("t/<str:code>/", views.track_page, name="track"),
+    path("issues/<int:pk>/", views.issue_page, name="issue"),
+]

@@ -1,0 +1,168 @@
+"""The citizen's pages: the report form, the tracking page and the public issue page.
+
+Thin views: they read through reports.querysets and render templates. The form itself talks
+to the REST API (/api/v1/) from reports/static/reports/submit.js. No page here reads Reporter
+or photo_location: they are personal data.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from django.conf import settings
+from django.contrib.gis.db.models import Extent
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import ensure_csrf_cookie
+
+from geo.models import Municipality
+from reports.models import (
+    PUBLIC_STATUS,
+    CloseReason,
+    Photo,
+    PublicStatus,
+    Report,
+    Status,
+    TimelineEntry,
+)
+from reports.querysets import public_issues, public_photos, public_timeline
+
+# What the citizen form offers for the urgency (1-5), in words.
+URGENCY_CHOICES: list[tuple[int, Promise]] = [
+    (1, _("Not urgent")),
+    (2, _("Low")),
+    (3, _("Normal")),
+    (4, _("High")),
+    (5, _("Very high")),
+]
+# The longest side of a photo after the browser shrinks it (the server allows more).
+BROWSER_PHOTO_MAX_SIDE_PX = 2048
+# An issue may gather hundreds of reports: the pages show the first ones only.
+PAGE_PHOTOS = 12
+PAGE_DESCRIPTIONS = 20
+PAGE_TIMELINE = 100
+
+_TRACKING_SEPARATORS = re.compile(r"[\s\-_.]+")
+
+
+@ensure_csrf_cookie
+def submit_page(request: HttpRequest) -> HttpResponse:
+    """The citizen's report form; the map starts on the municipality's territory."""
+    default_lat, default_lon = cast(tuple[float, float], settings.LEAFLET_CONFIG["DEFAULT_CENTER"])
+    config: dict[str, Any] = {
+        "bounds": None,
+        "centre": [default_lat, default_lon],
+        "zoom": settings.LEAFLET_CONFIG["DEFAULT_ZOOM"],
+        "tileUrl": settings.TILE_URL,
+        "tileAttribution": settings.TILE_ATTRIBUTION,
+        "categoriesUrl": reverse("api-category-list"),
+        "reportsUrl": reverse("api-report-create"),
+        "maxPhotos": settings.PHOTOS_PER_REPORT,
+        "maxSidePx": BROWSER_PHOTO_MAX_SIDE_PX,
+    }
+    extent = Municipality.objects.aggregate(extent=Extent("boundary"))["extent"]
+    if extent:
+        min_lon, min_lat, max_lon, max_lat = extent
+        config["bounds"] = [[min_lat, min_lon], [max_lat, max_lon]]
+        config["centre"] = [(min_lat + max_lat) / 2, (min_lon + max_lon) / 2]
+    return render(
+        request,
+        "reports/submit.html",
+        {"config": config, "urgency_choices": URGENCY_CHOICES, "default_urgency": 3},
+    )
+
+
+def normalize_tracking_code(raw: str) -> str | None:
+    """Return a tracking code as stored ('K7QM-2XPA') from what a person typed, or None.
+
+    Case, spaces and a missing or different separator are forgiven: codes are read out on
+    the phone and copied from paper.
+    """
+    compact = _TRACKING_SEPARATORS.sub("", raw).upper()
+    if len(compact) != 8 or not compact.isalnum():
+        return None
+    return f"{compact[:4]}-{compact[4:]}"
+
+
+def track_page(request: HttpRequest, code: str) -> HttpResponse:
+    """The reporter's page: their tracking code and the public state of the issue."""
+    normalized = normalize_tracking_code(code)
+    report = None
+    if normalized:
+        report = (
+            Report.objects.filter(tracking_code=normalized, issue__in=public_issues())
+            .only("id", "tracking_code", "emergency", "issue_id")
+            .first()
+        )
+    if report is None:
+        return render(request, "reports/track.html", {"code": code, "issue": None}, status=404)
+    context = issue_context(report.issue_id)
+    context.update(
+        {
+            "report": report,
+            "emergency_number": settings.EMERGENCY_NUMBER if report.emergency else None,
+        }
+    )
+    return render(request, "reports/track.html", context)
+
+
+def issue_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The public page of an issue: status, timeline, photos; no personal data."""
+    return render(request, "reports/issue.html", issue_context(pk))
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    label: str
+    status_label: str
+    close_reason_label: str
+    text: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ReportSummary:
+    description: str
+    created_at: datetime
+
+
+def issue_context(pk: int) -> dict[str, Any]:
+    """Read what the public may see of an issue, in a fixed number of queries; 404 if hidden."""
+    issue = public_issues().select_related("category__group").filter(pk=pk).first()
+    if issue is None:
+        raise Http404("No such issue.")
+    entries = public_timeline().filter(issue=issue)[:PAGE_TIMELINE]
+    photos: list[Photo] = list(
+        public_photos().filter(report__issue=issue).only("image", "thumbnail")[:PAGE_PHOTOS]
+    )
+    descriptions = [
+        ReportSummary(description=description, created_at=created_at)
+        for description, created_at in issue.reports.filter(hidden=False)
+        .exclude(description="")
+        .order_by("created_at")
+        .values_list("description", "created_at")[:PAGE_DESCRIPTIONS]
+    ]
+    return {
+        "issue": issue,
+        "public_status": PublicStatus(issue.public_status),
+        "close_reason_label": CloseReason(issue.close_reason).label if issue.close_reason else "",
+        "timeline": [timeline_item(entry) for entry in entries],
+        "photos": photos,
+        "descriptions": descriptions,
+    }
+
+
+def timeline_item(entry: TimelineEntry) -> TimelineItem:
+    # The public sees its three statuses, never the internal workflow ("new, to triage").
+    status_label = str(PUBLIC_STATUS[Status(entry.status)].label) if entry.status else ""
+    return TimelineItem(
+        label=str(entry.get_kind_display()),
+        status_label=status_label,
+        close_reason_label=entry.get_close_reason_display() if entry.close_reason else "",
+        text=entry.text,
+        created_at=entry.created_at,
+    )

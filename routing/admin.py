@@ -1,0 +1,9 @@
+from django.contrib import admin
+
+from routing.models import Crew
+
+
+@admin.register(Crew)
+class CrewAdmin(admin.ModelAdmin):
+    list_display = ["name", "department", "depot", "shift_start", "shift_end", "active"]
+    list_filter = ["department", "active"]

@@ -1,0 +1,129 @@
+"""Pure rules: priority, working days, answers. No database."""
+
+import datetime as dt
+
+import pytest
+
+from reports.answers import AnswersInvalid, QuestionSpec, validate_answers
+from reports.priority import PriorityInputs, compute_priority
+from reports.sla import add_working_days, is_working_day
+
+ROME = dt.timezone(dt.timedelta(hours=1))
+
+
+def priority(**overrides: object) -> float:
+    inputs = dict(
+        base_severity=3, urgencies=[3], emergency=False, people=1, sla_elapsed_fraction=0.0
+    )
+    inputs.update(overrides)
+    return compute_priority(PriorityInputs(**inputs))[0]  # type: ignore[arg-type]
+
+
+def test_priority_of_a_plain_report_is_its_severity_and_urgency() -> None:
+    score, terms = compute_priority(
+        PriorityInputs(
+            base_severity=3, urgencies=[3], emergency=False, people=1, sla_elapsed_fraction=0.1
+        )
+    )
+
+    assert score == 40.0
+    assert {t.factor: t.points for t in terms} == {
+        "severity": 30.0,
+        "urgency": 10.0,
+        "emergency": 0.0,
+        "crowd": 0.0,
+        "deadline": 0.0,
+    }
+
+
+def test_more_people_raise_priority_with_diminishing_returns() -> None:
+    one, two, four, hundred = (priority(people=n) for n in (1, 2, 4, 100))
+
+    assert one < two < four < hundred
+    assert two - one == pytest.approx(10)
+    assert four - two == pytest.approx(10)
+    assert hundred - one == pytest.approx(30)
+
+
+def test_emergency_outweighs_severity_and_urgency_alone() -> None:
+    assert (
+        priority(emergency=True, base_severity=1, urgencies=[1])
+        > priority(base_severity=5, urgencies=[5]) - 30
+    )
+
+
+def test_deadline_term_grows_from_half_the_sla_and_caps() -> None:
+    points = [priority(sla_elapsed_fraction=f) for f in (0.0, 0.5, 0.75, 1.0, 1.5, 2.0, 5.0)]
+
+    assert points[0] == points[1]
+    assert points[1] < points[2] < points[3] < points[4] < points[5]
+    assert points[5] == points[6] == points[0] + 40
+
+
+def test_weekends_and_italian_holidays_are_not_working_days() -> None:
+    assert not is_working_day(dt.date(2026, 11, 28), "")  # Saturday
+    assert not is_working_day(dt.date(2026, 12, 8), "")  # Immacolata
+    assert not is_working_day(dt.date(2026, 4, 6), "")  # Easter Monday
+    assert not is_working_day(dt.date(2026, 6, 24), "06-24")  # patron saint
+    assert is_working_day(dt.date(2026, 6, 24), "")
+    assert is_working_day(dt.date(2026, 11, 23), "")
+
+
+def test_sla_skips_weekends_and_holidays() -> None:
+    friday = dt.datetime(2026, 12, 4, 10, 0, tzinfo=ROME)
+
+    # Mon 7, (Tue 8 holiday), Wed 9, Thu 10.
+    assert add_working_days(friday, 3, "") == dt.datetime(2026, 12, 10, 10, 0, tzinfo=ROME)
+    assert add_working_days(friday, 0, "") == friday
+
+
+QUESTIONS = [
+    QuestionSpec("size", "choice", True, ("small", "large")),
+    QuestionSpec("depth", "number", False),
+    QuestionSpec("seen", "date", False),
+    QuestionSpec("what", "multichoice", False, ("glass", "paper", "plastic")),
+    QuestionSpec("note", "text", False),
+]
+
+
+def test_answers_are_cleaned_by_kind() -> None:
+    cleaned = validate_answers(
+        QUESTIONS,
+        {
+            "size": "large",
+            "depth": "12,5",
+            "seen": "2026-11-20",
+            "what": ["plastic", "glass", "glass"],
+            "note": "  dopo la pioggia ",
+        },
+    )
+
+    assert cleaned == {
+        "size": "large",
+        "depth": 12.5,
+        "seen": "2026-11-20",
+        "what": ["glass", "plastic"],
+        "note": "dopo la pioggia",
+    }
+
+
+@pytest.mark.parametrize(
+    "raw, bad",
+    [
+        ({}, "size"),
+        ({"size": "  "}, "size"),
+        ({"size": "medium"}, "size"),
+        ({"size": ["small", "large"]}, "size"),
+        ({"size": "small", "depth": "nan"}, "depth"),
+        ({"size": "small", "depth": "deep"}, "depth"),
+        ({"size": "small", "seen": "20/11/2026"}, "seen"),
+        ({"size": "small", "what": ["metal"]}, "what"),
+        ({"size": "small", "note": "x" * 1001}, "note"),
+        ({"size": "small", "colour": "red"}, "colour"),
+    ],
+)
+def test_bad_answers_name_the_question(raw: dict[str, object], bad: str) -> None:
+    with pytest.raises(AnswersInvalid) as error:
+        validate_answers(QUESTIONS, raw)
+
+    assert bad in error.value.errors
