@@ -83,8 +83,6 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
-# Django 6's default, early: bare host names typed in URL fields mean https.
-FORMS_URLFIELD_ASSUME_HTTPS = True
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [

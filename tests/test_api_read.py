@@ -203,3 +203,18 @@ def test_openapi_schema_and_docs_are_served_locally(api: APIClient, db: None) ->
     assert docs.status_code == 200
     assert b"cdn." not in docs.content
     assert b"unpkg" not in docs.content
+
+
+def test_served_photo_has_no_exif_gps_or_camera_tags(api: APIClient, territory: Territory) -> None:
+    photo = SimpleUploadedFile("IMG_1234.jpg", photo_with_gps(), content_type="image/jpeg")
+    created = submit(api, WEST, photo=[photo])
+    url = api.get(f"/api/v1/reports/{created['id']}/").json()["photos"][0]["url"]
+
+    response = api.get(url)
+    served = b"".join(response.streaming_content)
+
+    with Image.open(io.BytesIO(served)) as image:
+        assert image.format == "JPEG"
+        assert dict(image.getexif()) == {}
+        assert "exif" not in image.info and "icc_profile" not in image.info
+    assert b"Exif" not in served and b"PhoneMaker" not in served
