@@ -187,6 +187,10 @@ LEAFLET_CONFIG = {
     "DEFAULT_ZOOM": 14,
     "RESET_VIEW": False,
 }
+# Duplicates: a report joins an open issue whose latest report is at most this old.
+DUPLICATE_WINDOW_DAYS = env.float("DUPLICATE_WINDOW_DAYS", default=60.0)
+# "Already reported?" suggestions look this far around the citizen's pin (FixMyStreet: 250 m).
+NEARBY_SUGGESTION_RADIUS_M = env.float("NEARBY_SUGGESTION_RADIUS_M", default=250.0)
 EMERGENCY_NUMBER = env.str("EMERGENCY_NUMBER", default="112")
 MUNICIPALITY_NAME = env.str("MUNICIPALITY_NAME", default="Segnala demo")
 

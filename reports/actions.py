@@ -1,5 +1,7 @@
 """Domain operations on reports and issues. Views, API, admin and tasks call these."""
 
+import datetime as dt
+import hashlib
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -7,14 +9,22 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.gis.db.models import Collect
+from django.contrib.gis.db.models.functions import Centroid
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Count
 from django.utils import timezone
 
+from clustering.candidates import (
+    find_candidates,
+    lock_neighbourhood,
+    match_params,
+    search_reach_m,
+)
+from clustering.match import Incoming, choose_issue
 from geo.querysets import area_at
-from geo.units import make_point
+from geo.units import WGS84, make_point
 from reports import tasks
 from reports.models import (
     Category,
@@ -24,6 +34,8 @@ from reports.models import (
     Report,
     Reporter,
     Status,
+    Subscription,
+    Supporter,
     TimelineEntry,
 )
 from reports.photos import ProcessedPhoto
@@ -68,16 +80,40 @@ class NewReport:
 def submit_report(new: NewReport) -> Report:
     """File a citizen's report: store it with its photos and attach it to an issue.
 
-    All or nothing: on any error no row and no stored photo file is left behind. Background
-    work (thumbnails, address, emergency alert) is queued only once the transaction commits.
+    The report joins the best open duplicate issue (clustering.match) or opens a new one,
+    inside one transaction that holds an advisory lock on its neighbourhood, so that reports of
+    the same problem sent at the same moment end in one issue. All or nothing: on any error no
+    row and no stored photo file is left behind. Background work (thumbnails, address,
+    emergency alert) is queued only once the transaction commits.
     """
     point = make_point(new.lat, new.lon)
     area = area_at(point)
+    params = match_params(new.category.match_whole_group)
     stored_files: list[str] = []
     try:
         with transaction.atomic():
             now = timezone.now()
-            issue = _open_issue(new, point, area, now)
+            lock_neighbourhood(
+                new.category.group_id, new.lat, new.lon, search_reach_m(new.category, params)
+            )
+            decision = choose_issue(
+                Incoming(
+                    x_m=0.0,
+                    y_m=0.0,
+                    category=new.category.code,
+                    group=new.category.group.code,
+                    created_s=now.timestamp(),
+                    description=new.description,
+                    phashes=tuple(photo.phash for photo in new.photos),
+                ),
+                find_candidates(new.lat, new.lon, new.category, params, now),
+                params,
+            )
+            if decision.issue_id is None:
+                issue = _open_issue(new, point, area, now)
+            else:
+                issue = Issue.objects.select_for_update().get(pk=decision.issue_id)
+            reporter = _reporter_for(new.contact, new.language, new.user)
             report = Report.objects.create(
                 issue=issue,
                 category=new.category,
@@ -88,13 +124,33 @@ def submit_report(new: NewReport) -> Report:
                 urgency=new.urgency,
                 emergency=new.emergency,
                 channel=new.channel,
-                reporter=_find_or_create_reporter(new),
+                reporter=reporter,
                 photo_location=_first_photo_location(new.photos),
+                match={
+                    "joined": decision.issue_id is not None,
+                    "score": decision.score,
+                    **decision.evidence,
+                },
                 language=new.language,
+                created_at=now,
             )
             for position, photo in enumerate(new.photos):
                 _store_photo(report, photo, position, stored_files)
-            _record_report(issue, report)
+            if decision.issue_id is not None:
+                recentre(issue)
+                TimelineEntry.objects.create(
+                    issue=issue, kind=TimelineEntry.Kind.REPORT_ADDED, data={"report": report.pk}
+                )
+            if report.emergency:
+                # Internal: the public page must not read as an alarm; staff see the escalation.
+                TimelineEntry.objects.create(
+                    issue=issue,
+                    kind=TimelineEntry.Kind.EMERGENCY,
+                    public=False,
+                    data={"report": report.pk},
+                )
+            subscribe(issue, reporter)
+            refresh_issue(issue, now=now)
             report_id, issue_id = report.pk, issue.pk
             transaction.on_commit(lambda: tasks.after_report_submitted.delay(report_id))
             if new.emergency:
@@ -115,7 +171,6 @@ def _open_issue(new: NewReport, point: Any, area: Any, now: Any) -> Issue:
         area=area,
         location=point,
         status=Status.NEW,
-        emergency=new.emergency,
         first_reported_at=now,
         last_reported_at=now,
         due_at=due_at,
@@ -124,29 +179,79 @@ def _open_issue(new: NewReport, point: Any, area: Any, now: Any) -> Issue:
     return issue
 
 
-def _record_report(issue: Issue, report: Report) -> None:
-    """Count the new report into its issue and recompute the priority."""
-    issue.last_reported_at = report.created_at
-    issue.emergency = issue.emergency or report.emergency
-    if report.emergency:
-        # Internal: the public page must not read as an alarm; staff see the escalation.
-        TimelineEntry.objects.create(
-            issue=issue,
-            kind=TimelineEntry.Kind.EMERGENCY,
-            public=False,
-            data={"report": report.pk},
-        )
-    refresh_priority(issue)
+def recentre(issue: Issue) -> None:
+    """Move the issue's centre to the mean position of its reports (saved by refresh_issue)."""
+    centre = issue.reports.aggregate(centre=Centroid(Collect("location")))["centre"]
+    if centre is not None:
+        centre.srid = WGS84
+        issue.location = centre
 
 
-def refresh_priority(issue: Issue, *, now: Any = None) -> None:
-    """Recompute and save an issue's counters and priority from its reports."""
+def subscribe(issue: Issue, reporter: Reporter | None) -> bool:
+    """Subscribe a reporter or supporter with an e-mail to the issue's updates, once."""
+    if reporter is None or not reporter.email:
+        return False
+    Subscription.objects.get_or_create(issue=issue, reporter=reporter)
+    return True
+
+
+def support_issue(
+    issue: Issue, *, email: str = "", session_key: str = "", language: str = "it"
+) -> tuple[Issue, bool]:
+    """Add a "me too" to an open issue; return the issue and whether it counted as new.
+
+    One person counts once: by e-mail when given, else by browser session. An e-mail also
+    subscribes them to the issue's updates.
+    """
+    with transaction.atomic():
+        issue = Issue.objects.select_for_update().get(pk=issue.pk)
+        if issue.status == Status.CLOSED:
+            raise IssueClosed(issue.pk)
+        reporter = _reporter_for(Contact(email=email), language, None) if email else None
+        session_hash = _session_hash(session_key) if session_key else ""
+        already = _already_counted(issue, reporter, session_hash)
+        if not already:
+            Supporter.objects.create(issue=issue, reporter=reporter, session_hash=session_hash)
+            TimelineEntry.objects.create(issue=issue, kind=TimelineEntry.Kind.SUPPORTED)
+        subscribe(issue, reporter)
+        refresh_issue(issue)
+    return issue, not already
+
+
+class IssueClosed(Exception):
+    """The citizen tried to support a closed issue: it must be reported again."""
+
+
+def _session_hash(session_key: str) -> str:
+    # Keyed with the secret: the stored value cannot be matched back to a session cookie.
+    return hashlib.sha256(f"{settings.SECRET_KEY}:{session_key}".encode()).hexdigest()
+
+
+def _already_counted(issue: Issue, reporter: Reporter | None, session_hash: str) -> bool:
+    if reporter is not None and (
+        issue.supporters.filter(reporter=reporter).exists()
+        or issue.reports.filter(reporter=reporter).exists()
+    ):
+        return True
+    return bool(session_hash) and issue.supporters.filter(session_hash=session_hash).exists()
+
+
+def refresh_issue(issue: Issue, *, now: dt.datetime | None = None) -> None:
+    """Recompute an issue's counters, emergency flag and priority from its rows, and save it.
+
+    People are counted once each: reporters and supporters with the same contact are one
+    person; anonymous reports and supporters count one each.
+    """
     now = now or timezone.now()
-    stats = issue.reports.aggregate(reports=Count("id"), reporters=Count("reporter", distinct=True))
-    anonymous = issue.reports.filter(reporter__isnull=True).count()
-    urgencies = list(issue.reports.values_list("urgency", flat=True))
-    issue.report_count = stats["reports"]
-    people = stats["reporters"] + anonymous + issue.supporter_count
+    reports = list(issue.reports.values_list("reporter_id", "urgency", "emergency", "created_at"))
+    supporters = list(issue.supporters.values_list("reporter_id", flat=True))
+    known = {r[0] for r in reports if r[0]} | {s for s in supporters if s}
+    anonymous = sum(1 for r in reports if r[0] is None) + sum(1 for s in supporters if s is None)
+    issue.report_count = len(reports)
+    issue.supporter_count = len(supporters)
+    issue.emergency = any(r[2] for r in reports)
+    if reports:
+        issue.last_reported_at = max(r[3] for r in reports)
     sla_fraction = None
     if issue.due_at:
         sla_s = (issue.due_at - issue.first_reported_at).total_seconds()
@@ -155,26 +260,29 @@ def refresh_priority(issue: Issue, *, now: Any = None) -> None:
     priority, terms = compute_priority(
         PriorityInputs(
             base_severity=issue.category.base_severity,
-            urgencies=urgencies,
+            urgencies=[r[1] for r in reports],
             emergency=issue.emergency,
-            people=people,
+            people=len(known) + anonymous,
             sla_elapsed_fraction=sla_fraction,
         )
     )
     issue.priority = priority
     issue.priority_explained = {
+        "people": len(known) + anonymous,
         "terms": [
             {"factor": t.factor, "points": round(t.points, 2), "value": t.value} for t in terms
-        ]
+        ],
     }
     issue.save()
 
 
-def _find_or_create_reporter(new: NewReport) -> Reporter | None:
-    contact = new.contact
-    if new.user is not None and new.user.is_authenticated:
+def _reporter_for(
+    contact: Contact, language: str, user: AbstractBaseUser | None
+) -> Reporter | None:
+    """Find or create the person behind a contact (or an account); None when anonymous."""
+    if user is not None and user.is_authenticated:
         account, _created = Reporter.objects.get_or_create(
-            user_id=new.user.pk, defaults={"email": getattr(new.user, "email", "")}
+            user_id=user.pk, defaults={"email": getattr(user, "email", "")}
         )
         return account
     if not contact:
@@ -188,7 +296,7 @@ def _find_or_create_reporter(new: NewReport) -> Reporter | None:
         reporter = Reporter(email=contact.email.lower(), phone=contact.phone)
     reporter.name = contact.name or reporter.name
     reporter.phone = contact.phone or reporter.phone
-    reporter.language = new.language
+    reporter.language = language
     reporter.save()
     return reporter
 

@@ -4,9 +4,14 @@ Issues and reports change state only through reports.actions (the back office); 
 lets administrators inspect them and edit configuration.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from leaflet.admin import LeafletGeoAdmin
 
+from clustering.actions import ClusteringRefused, merge_issues, split_reports
 from reports.models import Category, CategoryGroup, Issue, Photo, Question, Report, TimelineEntry
 
 
@@ -46,6 +51,25 @@ class PhotoInline(admin.TabularInline):
     can_delete = False
 
 
+@admin.action(description=gettext_lazy("Split the selected reports into a new issue"))
+def split_into_new_issue(
+    model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet
+) -> None:
+    issue_ids = set(queryset.values_list("issue_id", flat=True))
+    if len(issue_ids) != 1:
+        model_admin.message_user(
+            request, _("Pick reports of one issue only."), level=messages.ERROR
+        )
+        return
+    issue = Issue.objects.get(pk=issue_ids.pop())
+    try:
+        new = split_reports(issue, list(queryset.values_list("pk", flat=True)), actor=request.user)
+    except ClusteringRefused as exc:
+        model_admin.message_user(request, str(exc), level=messages.ERROR)
+        return
+    model_admin.message_user(request, _("The reports now form issue #%(id)s.") % {"id": new.pk})
+
+
 @admin.register(Report)
 class ReportAdmin(LeafletGeoAdmin):
     list_display = [
@@ -59,8 +83,9 @@ class ReportAdmin(LeafletGeoAdmin):
     ]
     list_filter = ["channel", "emergency", "category__group"]
     search_fields = ["tracking_code", "description"]
-    readonly_fields = ["issue", "tracking_code", "reporter", "channel", "created_at"]
+    readonly_fields = ["issue", "tracking_code", "reporter", "channel", "created_at", "match"]
     inlines = [PhotoInline]
+    actions = [split_into_new_issue]
 
 
 class TimelineInline(admin.TabularInline):
@@ -76,6 +101,24 @@ class TimelineInline(admin.TabularInline):
         "text",
     )
     can_delete = False
+
+
+@admin.action(description=gettext_lazy("Merge the selected issues into the oldest one"))
+def merge_into_oldest(
+    model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet
+) -> None:
+    issues = list(queryset.order_by("first_reported_at", "pk"))
+    if len(issues) < 2:
+        model_admin.message_user(request, _("Pick at least two issues."), level=messages.ERROR)
+        return
+    target, *sources = issues
+    try:
+        for source in sources:
+            target = merge_issues(source, target, actor=request.user)
+    except ClusteringRefused as exc:
+        model_admin.message_user(request, str(exc), level=messages.ERROR)
+        return
+    model_admin.message_user(request, _("Merged into issue #%(id)s.") % {"id": target.pk})
 
 
 @admin.register(Issue)
@@ -104,6 +147,8 @@ class IssueAdmin(LeafletGeoAdmin):
         "due_at",
         "taken_in_charge_at",
         "closed_at",
+        "merged_into",
         "version",
     ]
     inlines = [TimelineInline]
+    actions = [merge_into_oldest]

@@ -1,27 +1,33 @@
 """The native REST API, /api/v1/. Reads are public; nothing here exposes personal data."""
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.geos import Polygon
+from django.core.files.storage import default_storage
 from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_gis.pagination import GeoJsonPagination
 
+from clustering.actions import ClusteringRefused, merge_issues, split_reports
+from clustering.candidates import nearby_open_issues
 from geo.querysets import area_at, inside_municipality
 from geo.units import WGS84, make_point
-from reports.actions import PhotoStorageError, submit_report
+from reports.actions import IssueClosed, PhotoStorageError, submit_report, support_issue
 from reports.models import Issue, PublicStatus, Report
 from reports.querysets import (
     active_categories,
@@ -34,12 +40,19 @@ from reports.querysets import (
 )
 from reports.serializers import (
     CategorySerializer,
+    ClusteringResultSerializer,
     FiniteFloatField,
     IssueFeatureSerializer,
+    MergeSerializer,
+    NearbyQuerySerializer,
+    NearbyResultSerializer,
     PublicIssueSerializer,
     PublicReportSerializer,
     ReportSubmissionSerializer,
+    SplitSerializer,
     SubmissionResultSerializer,
+    SupportResultSerializer,
+    SupportSerializer,
 )
 
 
@@ -204,3 +217,162 @@ class CategoryListView(generics.ListAPIView):
                 {"location": [_("This place is outside the municipality's territory.")]}
             )
         return categories_offered(area_at(point))
+
+
+class IssueNearbyView(APIView):
+    @extend_schema(
+        parameters=[NearbyQuerySerializer],
+        responses={200: NearbyResultSerializer},
+        summary="Already reported? Open issues near a place",
+        description="Up to 5 open issues of the same category (or group, where configured) "
+        "near the point, nearest first, with their public summary.",
+    )
+    def get(self, request: Request) -> Response:
+        query = NearbyQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        lat, lon = query.validated_data["lat"], query.validated_data["lon"]
+        found = nearby_open_issues(
+            lat,
+            lon,
+            query.validated_data["category"],
+            radius_m=settings.NEARBY_SUGGESTION_RADIUS_M,
+            limit=NEARBY_LIMIT,
+        )
+        distances = {n.issue_id: n.distance_m for n in found}
+        issues = public_issues().select_related("category").in_bulk(list(distances))
+        firsts = _thumbnails_and_latest_descriptions(list(distances))
+        results = []
+        for nearby in found:
+            issue = issues[nearby.issue_id]
+            thumbnail, description = firsts.get(issue.pk, (None, ""))
+            results.append(
+                {
+                    "id": issue.pk,
+                    "category": issue.category.code,
+                    "category_name": issue.category.name,
+                    "status": issue.public_status,
+                    "address": issue.address,
+                    "distance_m": round(nearby.distance_m, 1),
+                    "report_count": issue.report_count,
+                    "supporter_count": issue.supporter_count,
+                    "people": issue.priority_explained.get("people", issue.report_count),
+                    "first_reported_at": issue.first_reported_at,
+                    "thumbnail_url": thumbnail,
+                    "description": description,
+                    "url": reverse("issue", args=[issue.pk]),
+                }
+            )
+        return Response(NearbyResultSerializer({"results": results}).data)
+
+
+NEARBY_LIMIT = 5
+
+
+def _thumbnails_and_latest_descriptions(
+    issue_ids: list[int],
+) -> dict[int, tuple[str | None, str]]:
+    """Each issue's first thumbnail (or photo) and latest public description: two queries."""
+    photos: dict[int, str] = {}
+    rows = (
+        public_photos()
+        .filter(report__issue_id__in=issue_ids)
+        .order_by("id")
+        .values_list("report__issue_id", "thumbnail", "image")
+    )
+    for issue_id, thumbnail, image in rows:
+        photos.setdefault(issue_id, default_storage.url(thumbnail or image))
+    descriptions: dict[int, str] = {}
+    latest = (
+        Report.objects.filter(issue_id__in=issue_ids, hidden=False)
+        .exclude(description="")
+        .order_by("-created_at")
+        .values_list("issue_id", "description")
+    )
+    for issue_id, description in latest:
+        descriptions.setdefault(issue_id, description)
+    return {i: (photos.get(i), descriptions.get(i, "")) for i in issue_ids}
+
+
+class IssueSupportView(APIView):
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    @extend_schema(
+        request=SupportSerializer,
+        responses={200: SupportResultSerializer, 201: SupportResultSerializer},
+        summary="Me too: support an open issue",
+        description="Counts the caller once (by e-mail, else by browser session) among the "
+        "people who have the problem; an e-mail subscribes them to the issue's updates.",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        issue = public_issues().filter(pk=pk).select_related("category").first()
+        if issue is None:
+            raise NotFound(_("No such issue."))
+        body = SupportSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        if not request.session.session_key:
+            request.session.save()
+        try:
+            issue, counted = support_issue(
+                issue,
+                email=body.validated_data["email"].strip(),
+                session_key=request.session.session_key or "",
+                language=(get_language() or settings.LANGUAGE_CODE)[:2],
+            )
+        except IssueClosed:
+            raise ValidationError(
+                {"detail": _("This problem is closed. If it is back, please report it again.")}
+            ) from None
+        data = {
+            "issue": issue.pk,
+            "supporter_count": issue.supporter_count,
+            "people": issue.priority_explained.get("people", issue.report_count),
+            "subscribed": bool(body.validated_data["email"]),
+            "tracking_url": reverse("issue", args=[issue.pk]),
+        }
+        return Response(data, status=status.HTTP_201_CREATED if counted else status.HTTP_200_OK)
+
+
+class StaffClusteringView(APIView):
+    """Operators' manual clustering decisions (the back office adds finer roles)."""
+
+    permission_classes = [IsAdminUser]
+
+    def run(self, action: Callable[[], Issue], created: bool) -> Response:
+        try:
+            issue = action()
+        except ClusteringRefused as exc:
+            raise ValidationError({"detail": str(exc)}) from None
+        return Response(
+            {"issue": issue.pk, "report_count": issue.report_count},
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class IssueMergeView(StaffClusteringView):
+    @extend_schema(
+        request=MergeSerializer,
+        responses={200: ClusteringResultSerializer},
+        summary="Merge this issue into another (staff)",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        body = MergeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        source = get_object_or_404(Issue, pk=pk)
+        target = Issue.objects.filter(pk=body.validated_data["into"]).first()
+        if target is None:
+            raise ValidationError({"into": [_("No such issue.")]})
+        return self.run(lambda: merge_issues(source, target, actor=request.user), False)
+
+
+class IssueSplitView(StaffClusteringView):
+    @extend_schema(
+        request=SplitSerializer,
+        responses={201: ClusteringResultSerializer},
+        summary="Move some reports of this issue to a new issue (staff)",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        body = SplitSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        issue = get_object_or_404(Issue, pk=pk)
+        reports = body.validated_data["reports"]
+        return self.run(lambda: split_reports(issue, reports, actor=request.user), True)

@@ -250,6 +250,9 @@ class Issue(models.Model):
     due_at = models.DateTimeField(null=True, blank=True)
     taken_in_charge_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_issues"
+    )
     # Optimistic locking for staff edits: bumped by every action that changes the issue.
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
@@ -310,6 +313,10 @@ class Report(models.Model):
     # Where the first photo says it was taken (EXIF GPS): exact metadata, staff only.
     photo_location = models.PointField(srid=WGS84, null=True, blank=True, spatial_index=False)
     hidden = models.BooleanField(default=False)
+    # An operator put this report in its issue (merge, split): automatic re-clustering keeps it.
+    placed_by_staff = models.BooleanField(default=False)
+    # Why the report joined (or opened) its issue: clustering.match.Decision's evidence.
+    match = models.JSONField(default=dict, blank=True)
     language = models.CharField(max_length=8, default="it")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -368,6 +375,9 @@ class TimelineEntry(models.Model):
         EMERGENCY = "emergency", _("emergency escalation")
         ADDRESS = "address", _("address found")
         ASSIGNED = "assigned", _("assigned")
+        SUPPORTED = "supported", _("someone else has this problem too")
+        MERGED = "merged", _("merged with another issue")
+        SPLIT = "split", _("reports moved to another issue")
 
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="timeline")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -389,3 +399,58 @@ class TimelineEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on #{self.issue_id}"
+
+
+class Supporter(models.Model):
+    """Someone who said "me too" for an issue without filing a report."""
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="supporters")
+    reporter = models.ForeignKey(
+        Reporter, null=True, blank=True, on_delete=models.SET_NULL, related_name="supports"
+    )
+    # A hash of the browser session, to count one "me too" per person without an account.
+    session_hash = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("supporter")
+        verbose_name_plural = _("supporters")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issue", "reporter"],
+                condition=Q(reporter__isnull=False),
+                name="supporter_once_per_reporter",
+            ),
+            models.UniqueConstraint(
+                fields=["issue", "session_hash"],
+                condition=~Q(session_hash=""),
+                name="supporter_once_per_session",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"supporter of #{self.issue_id}"
+
+
+def new_unsubscribe_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Subscription(models.Model):
+    """A person who receives the issue's public updates by e-mail (reporters and supporters)."""
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="subscriptions")
+    reporter = models.ForeignKey(Reporter, on_delete=models.CASCADE, related_name="subscriptions")
+    token = models.CharField(max_length=40, unique=True, default=new_unsubscribe_token)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
+        constraints = [
+            models.UniqueConstraint(fields=["issue", "reporter"], name="subscription_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"subscription to #{self.issue_id}"

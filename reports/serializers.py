@@ -391,3 +391,72 @@ class CategorySerializer(serializers.ModelSerializer):
             "phone": body.phone if body else "",
             "website": body.website if body else "",
         }
+
+
+class NearbyQuerySerializer(serializers.Serializer):
+    lat = FiniteFloatField(min_value=-90, max_value=90)
+    lon = FiniteFloatField(min_value=-180, max_value=180)
+    category = serializers.CharField(max_length=60)
+
+    def validate_category(self, code: str) -> Category:
+        category = Category.objects.filter(code=code, active=True).select_related("group").first()
+        if category is None:
+            raise serializers.ValidationError(_("Unknown or inactive category."))
+        return category
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not inside_municipality(make_point(attrs["lat"], attrs["lon"])):
+            raise serializers.ValidationError(
+                {"location": _("This place is outside the municipality's territory.")}
+            )
+        return attrs
+
+
+class NearbyIssueSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    category = serializers.CharField()
+    category_name = serializers.CharField()
+    status = serializers.CharField()
+    address = serializers.CharField()
+    distance_m = serializers.FloatField()
+    report_count = serializers.IntegerField()
+    supporter_count = serializers.IntegerField()
+    people = serializers.IntegerField(help_text="Distinct people who reported or supported it.")
+    first_reported_at = serializers.DateTimeField()
+    thumbnail_url = serializers.CharField(allow_null=True)
+    description = serializers.CharField()
+    url = serializers.CharField()
+
+
+class NearbyResultSerializer(serializers.Serializer):
+    results = NearbyIssueSerializer(many=True)
+
+
+class SupportSerializer(serializers.Serializer):
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+
+
+class SupportResultSerializer(serializers.Serializer):
+    issue = serializers.IntegerField()
+    supporter_count = serializers.IntegerField()
+    people = serializers.IntegerField()
+    subscribed = serializers.BooleanField()
+    tracking_url = serializers.CharField()
+
+
+class MergeSerializer(serializers.Serializer):
+    into = serializers.IntegerField(help_text="The issue that receives this issue's reports.")
+
+
+class SplitSerializer(serializers.Serializer):
+    reports = serializers.ListField(
+        child=serializers.IntegerField(),
+        min_length=1,
+        max_length=1000,
+        help_text="Ids of this issue's reports that are another problem.",
+    )
+
+
+class ClusteringResultSerializer(serializers.Serializer):
+    issue = serializers.IntegerField()
+    report_count = serializers.IntegerField()

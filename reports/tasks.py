@@ -93,10 +93,10 @@ def alert_emergency_contact(issue_id: int) -> None:
 @shared_task
 def refresh_open_priorities() -> int:
     """Recompute the priority of every open issue (its deadline term grows with time)."""
-    from reports.actions import refresh_priority
+    from reports.actions import refresh_issue
 
     count = 0
     for issue in Issue.objects.exclude(status="closed").select_related("category").iterator():
-        refresh_priority(issue)
+        refresh_issue(issue)
         count += 1
     return count

@@ -1,9 +1,9 @@
 """Shared helpers for real-browser tests: Debian's Chromium driven by Playwright's sync API.
 
-Use from a test module (mark it `pytest.mark.browser`):
+Use from a test module (mark it `pytest.mark.browser`); the session-wide `chromium` fixture
+comes from tests/conftest.py:
 
     from tests import browser
-    chromium = browser.chromium  # the session-wide fixture
 
     def test_something(chromium, live_server, transactional_db):
         with browser.phone_page(chromium, live_server.url, lat=..., lon=...) as phone:

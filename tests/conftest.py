@@ -6,6 +6,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from tests.browser import chromium  # noqa: F401 - one session-wide browser for all modules
 from tests.factories import Territory, make_territory
 
 

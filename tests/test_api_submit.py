@@ -235,7 +235,7 @@ def test_emergency_answers_with_the_number_and_alerts_the_contact_once(
 
 def test_emergency_raises_priority(api: APIClient, territory: Territory) -> None:
     post(api, good_form())
-    post(api, good_form(emergency="true"))
+    post(api, good_form(emergency="true", lat=EAST[0], lon=EAST[1]))
 
     calm, emergency = Issue.objects.order_by("id")
     assert emergency.priority > calm.priority

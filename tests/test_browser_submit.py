@@ -22,7 +22,6 @@ from tests.factories import CENTRE_LAT, CENTRE_LON, OUTSIDE, Territory
 
 pytestmark = pytest.mark.browser
 
-chromium = browser.chromium
 
 # In the west half of the test territory, away from the edges.
 PHONE_AT = (CENTRE_LAT - 0.003, CENTRE_LON - 0.006)

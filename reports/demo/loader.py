@@ -24,7 +24,7 @@ from geo.models import Department, Depot, ExternalBody, Municipality, RoadSegmen
 from geo.osm import read_extract
 from geo.units import make_point
 from reports import answers
-from reports.actions import Contact, NewReport, refresh_priority, submit_report
+from reports.actions import Contact, NewReport, refresh_issue, submit_report
 from reports.demo.catalog import BODIES, DEPARTMENTS, GROUPS
 from reports.demo.categories import CATEGORIES
 from reports.demo.history import Outcome, PlannedReport, Street, plan_outcome, plan_reports
@@ -291,7 +291,7 @@ def _rewrite_history(
             taken_in_charge_at=outcome.taken_in_charge_at,
         )
     for issue in Issue.objects.exclude(status=Status.CLOSED).select_related("category"):
-        refresh_priority(issue, now=now)  # the deadline term depends on the new dates
+        refresh_issue(issue, now=now)  # the deadline term depends on the new dates
 
 
 def _record_outcome(issue: Issue, outcome: Outcome) -> None:

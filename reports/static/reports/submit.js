@@ -4,6 +4,8 @@
  * categories offered at that place from /api/v1/categories/, their questions, photos shrunk
  * in the browser, and one multipart POST to /api/v1/reports/. Plain JS, no build step;
  * strings come from Django's JavaScript catalog (gettext, ngettext, interpolate).
+ * suggestions.js adds the "Already reported?" list, told of each new place and category by a
+ * "segnala:place" event on the form.
  */
 (function () {
   "use strict";
@@ -206,6 +208,7 @@
 
   function showCategory() {
     const category = state.categories.find((item) => item.code === byId("category").value) || null;
+    announcePlace(category);
     if (category && state.category && category.code === state.category.code) return; // keep answers
     state.category = category;
     const description = byId("category-description");
@@ -216,6 +219,15 @@
     updateSendButton();
   }
   byId("category").addEventListener("change", showCategory);
+
+  // suggestions.js listens: it looks for issues already reported at this place, in this category.
+  function announcePlace(category) {
+    const handled = Boolean(state.pin && category && category.handled_by_municipality);
+    const detail = handled
+      ? { lat: state.pin.lat, lon: state.pin.lon, category: category.code }
+      : { lat: null, lon: null, category: null };
+    form.dispatchEvent(new CustomEvent("segnala:place", { detail: detail }));
+  }
 
   function showRedirect(redirect) {
     byId("redirect").hidden = byId("send-blocked").hidden = !redirect;

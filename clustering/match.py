@@ -1,0 +1,238 @@
+"""Decide which open issue a new report joins, if any: a pure, explainable scoring model.
+
+Points in, decision out: no Django models and no database. The database layer (and the
+in-memory simulation in clustering.simulate) finds the open issues near a new report, builds a
+Candidate for each, and calls choose_issue.
+
+Units: positions in metres on a local plane (geo.units.local_xy_m around a fixed city origin),
+times in seconds since the epoch, windows in days, photo distances in bits of a 64-bit pHash.
+
+The model, in one paragraph. A candidate is admissible only if it is the same category (or the
+same group, where configured), its latest report is within the recency window, and its centre
+is within the category's radius of the new report (or within photo_radius_factor times the
+radius when one of its photos is a near-identical copy of the new report's: the same photo
+re-sent from somewhere else). Each admissible candidate gets a score, a sum of evidence in
+log-odds-like units: distance to the centre (linear in distance/radius), age of its latest
+report (logarithmic: the first days matter most), description similarity (above or below what
+different problems of the category typically share), photo (a near-identical hash is strong
+evidence for; different hashes only weak evidence against, since two photos of the same
+pothole differ), and the issue's size (a problem many people already reported is the one more
+people will report). The new report joins the best-scoring candidate if its score reaches the
+threshold, else it opens a new issue.
+
+The forms and weights were measured on a synthetic city (bench/synthetic.py: logistic fits of
+"same problem?" on the candidates' evidence, then a search for the best pairwise F1 on seed 1,
+checked on seed 2 by bench/clustering.py), under one product rule: a fresh one-report issue
+15 m away with no word and no photo in common does not take the report (two potholes).
+"""
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from clustering.text import TextMethod, best_similarity
+
+SECONDS_PER_DAY = 86_400.0
+PHASH_BITS = 64
+# A real pHash sets about half of its bits (it thresholds 64 DCT terms at their median); far
+# fewer or more means a flat picture (a black night shot, a blank wall) that matches anything.
+INFORMATIVE_PHASH_BITS = (16, 48)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """The report being submitted."""
+
+    x_m: float  # metres, in the same local frame as the candidates (geo.units.local_xy_m)
+    y_m: float
+    category: str
+    group: str
+    created_s: float  # seconds since the epoch
+    description: str
+    phashes: tuple[str, ...]  # 16-hex-digit imagehash.phash of each photo; may be empty
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An open issue near the incoming report, as the caller found it."""
+
+    issue_id: int
+    x_m: float  # the issue's centre (mean of its reports' positions), metres
+    y_m: float
+    category: str
+    group: str
+    radius_m: float  # the duplicate radius of the issue's category
+    last_report_s: float  # time of its latest report, seconds since the epoch
+    descriptions: tuple[str, ...]  # its latest non-empty descriptions (see MatchParams)
+    phashes: tuple[str, ...]  # pHashes of its latest photos (see MatchParams)
+    report_count: int
+
+
+@dataclass(frozen=True)
+class MatchParams:
+    """Rules and weights of the model; the defaults come from bench/clustering.py.
+
+    Scores add up "evidence" terms; 0 is the score of a candidate whose centre is exactly at
+    the new report, reported just now, with no text or photo evidence and one report. For a
+    sense of scale: such a one-report issue, with nothing to compare, takes a report anywhere
+    within its radius on its first day, within half of it after a week, and none after about
+    three and a half weeks; each doubling of its reports adds 0.35.
+    """
+
+    # Hard rules.
+    window_days: float = 60.0  # an issue whose latest report is older takes no new report
+    same_group: bool = False  # also match other categories of the same group
+    photo_radius_factor: float = 2.0  # a re-sent photo may be this many radii away
+    photo_same_max_bits: int = 6  # at most this Hamming distance: the same photo re-sent
+    # Decision: join the best candidate when its score is at least the threshold.
+    threshold: float = -2.75
+    # Evidence weights.
+    distance_weight: float = 2.0  # score lost at the radius; linear in distance/radius
+    age_weight: float = 0.85  # per unit of ln(1 + days since the latest report)
+    text_weight: float = 3.0  # per unit of similarity above text_baseline
+    text_baseline: float = 0.35  # below it, the words are evidence against
+    text_method: TextMethod = "jaccard"
+    photo_same_bonus: float = 4.0  # a near-identical photo
+    photo_differ_penalty: float = 0.6  # informative photos on both sides, none alike
+    size_weight: float = 0.5  # per unit of ln(report_count)
+    # What the caller puts in a Candidate (the simulation does the same).
+    candidate_descriptions: int = 5  # the issue's latest non-empty descriptions
+    candidate_phashes: int = 10  # the pHashes of the issue's latest photos
+
+    def reach_m(self, radius_m: float, with_photo: bool) -> float:
+        """Return how far from a report a candidate's centre may lie, in metres."""
+        return radius_m * (self.photo_radius_factor if with_photo else 1.0)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Where the report goes, and why (shown in the back office)."""
+
+    issue_id: int | None  # None: open a new issue
+    score: float  # the best candidate's score (0.0 when there was no admissible candidate)
+    evidence: dict[str, float]  # per factor, of the best candidate; see score_candidate
+
+
+def choose_issue(
+    incoming: Incoming, candidates: Sequence[Candidate], params: MatchParams
+) -> Decision:
+    """Return the issue the incoming report joins (the best admissible one), or None.
+
+    Candidates may include inadmissible issues (too far, too old, another category): they are
+    skipped, so callers may pre-filter generously. Ties go to the nearer centre.
+    """
+    best: tuple[float, float, Candidate, dict[str, float]] | None = None
+    admissible = 0
+    for candidate in candidates:
+        scored = score_candidate(incoming, candidate, params)
+        if scored is None:
+            continue
+        admissible += 1
+        score, evidence = scored
+        key = (score, -evidence["distance_m"])
+        if best is None or key > (best[0], best[1]):
+            best = (score, -evidence["distance_m"], candidate, evidence)
+    if best is None:
+        return Decision(issue_id=None, score=0.0, evidence={"candidates": 0.0})
+    score, _, candidate, evidence = best
+    evidence = {**evidence, "candidates": float(admissible), "threshold": params.threshold}
+    joined = score >= params.threshold
+    return Decision(issue_id=candidate.issue_id if joined else None, score=score, evidence=evidence)
+
+
+def score_candidate(
+    incoming: Incoming, candidate: Candidate, params: MatchParams
+) -> tuple[float, dict[str, float]] | None:
+    """Return the candidate's score and its evidence, or None if a hard rule excludes it.
+
+    Evidence keys: distance_m, age_days, text_similarity and photo_bits (the raw measures,
+    the last two only when both sides have something to compare), then the score terms
+    distance, age, text, photo and reports, which add up to score.
+    """
+    if not compatible(incoming, candidate, params):
+        return None
+    age_s = max(0.0, incoming.created_s - candidate.last_report_s)
+    if age_s > params.window_days * SECONDS_PER_DAY:
+        return None
+    distance_m = math.hypot(incoming.x_m - candidate.x_m, incoming.y_m - candidate.y_m)
+    photo_bits = closest_photo_bits(incoming.phashes, candidate.phashes)
+    same_photo = photo_bits is not None and photo_bits <= params.photo_same_max_bits
+    if distance_m > params.reach_m(candidate.radius_m, same_photo):
+        return None
+
+    age_days = age_s / SECONDS_PER_DAY
+    evidence: dict[str, float] = {"distance_m": distance_m, "age_days": age_days}
+    terms = {
+        "distance": -params.distance_weight * distance_m / candidate.radius_m,
+        "age": -params.age_weight * math.log1p(age_days),
+        "text": 0.0,
+        "photo": 0.0,
+        "reports": params.size_weight * math.log(max(1, candidate.report_count)),
+    }
+    similarity = best_similarity(incoming.description, candidate.descriptions, params.text_method)
+    if similarity is not None:
+        evidence["text_similarity"] = similarity
+        terms["text"] = params.text_weight * (similarity - params.text_baseline)
+    if photo_bits is not None:
+        evidence["photo_bits"] = float(photo_bits)
+        terms["photo"] = params.photo_same_bonus if same_photo else -params.photo_differ_penalty
+    evidence.update(terms)
+    return sum(terms.values()), evidence
+
+
+def compatible(incoming: Incoming, candidate: Candidate, params: MatchParams) -> bool:
+    """Tell whether the categories allow the report to join the issue."""
+    if incoming.category == candidate.category:
+        return True
+    return params.same_group and incoming.group == candidate.group
+
+
+def closest_photo_bits(ours: Sequence[str], theirs: Sequence[str]) -> int | None:
+    """Return the smallest Hamming distance between informative pHashes, or None if none.
+
+    Hashes that are not 16 hex digits, or that set too few or too many bits (flat pictures),
+    are ignored.
+    """
+    mine = [h for h in (_phash_int(s) for s in ours) if h is not None]
+    if not mine:
+        return None
+    best: int | None = None
+    for text in theirs:
+        other = _phash_int(text)
+        if other is None:
+            continue
+        for value in mine:
+            bits = (value ^ other).bit_count()
+            if best is None or bits < best:
+                best = bits
+    return best
+
+
+def informative_phash(text: str) -> bool:
+    """Tell whether a pHash can be evidence: 16 hex digits and not a flat picture."""
+    return _phash_int(text) is not None
+
+
+@lru_cache(maxsize=262_144)
+def _phash_int(text: str) -> int | None:
+    if len(text) != PHASH_BITS // 4:
+        return None
+    try:
+        value = int(text, 16)
+    except ValueError:
+        return None
+    low, high = INFORMATIVE_PHASH_BITS
+    return value if low <= value.bit_count() <= high else None
+
+
+def centre_after_join(cx: float, cy: float, n: int, x: float, y: float) -> tuple[float, float]:
+    """Return the centre of an issue of n reports centred at (cx, cy) after (x, y) joins.
+
+    The running mean of all reports' positions, in metres. It cannot be dragged along a street
+    report by report: each join moves it by 1/(n+1) of the way, and a report can only join
+    within the radius of the current centre. (Robust variants, a Huber-capped step or a slower
+    start, measured no better on bench/clustering.py's city, so the mean stays.)
+    """
+    weight = 1.0 / (n + 1)
+    return cx + (x - cx) * weight, cy + (y - cy) * weight

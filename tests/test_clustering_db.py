@@ -1,0 +1,242 @@
+"""Duplicates at submission, "me too", suggestions: against the real PostGIS database."""
+
+import datetime as dt
+import json
+import math
+import threading
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from reports.actions import NewReport, submit_report
+from reports.models import Issue, Report, Subscription, Supporter, TimelineEntry
+from tests.factories import INSIDE, Territory, make_territory
+
+LAT, LON = INSIDE[0], INSIDE[1] - 0.005
+
+
+def moved(metres_north: float = 0.0, metres_east: float = 0.0) -> tuple[float, float]:
+    return (
+        LAT + metres_north / 111_320,
+        LON + metres_east / (111_320 * math.cos(math.radians(LAT))),
+    )
+
+
+def send(api: APIClient, where: tuple[float, float], **extra: Any) -> dict[str, Any]:
+    form = {
+        "lat": where[0],
+        "lon": where[1],
+        "category": "pothole",
+        "answers": {"size": "large"},
+        "description": "Buca profonda sulla carreggiata",
+        **extra,
+    }
+    response = api.post("/api/v1/reports/", form, format="json")
+    assert response.status_code == 201, response.json()
+    return response.json()
+
+
+def test_second_report_8m_away_joins_the_issue_and_moves_its_centre(
+    api: APIClient, territory: Territory
+) -> None:
+    first = send(api, moved())
+    second = send(api, moved(metres_east=8), description="Una buca profonda, pericolosa")
+
+    assert second["issue"] == first["issue"]
+    assert second["report_count"] == 2
+    issue = Issue.objects.get()
+    assert issue.location.x == pytest.approx(moved(metres_east=4)[1], abs=1e-7)
+    kinds = list(issue.timeline.values_list("kind", flat=True))
+    assert kinds == [TimelineEntry.Kind.CREATED, TimelineEntry.Kind.REPORT_ADDED]
+    assert Report.objects.get(pk=second["id"]).match["joined"] is True
+    assert Report.objects.get(pk=first["id"]).match["joined"] is False
+
+
+def test_distinct_reporters_raise_the_priority(api: APIClient, territory: Territory) -> None:
+    send(api, moved(), email="a@example.org")
+    alone = Issue.objects.get().priority
+    send(api, moved(metres_north=3), email="b@example.org")
+    send(api, moved(metres_north=-3), email="b@example.org")
+
+    issue = Issue.objects.get()
+    assert issue.report_count == 3
+    assert issue.priority_explained["people"] == 2
+    assert issue.priority == alone + 10  # log2(2 people) x 10
+
+
+def test_another_category_at_the_same_place_opens_its_own_issue(
+    api: APIClient, territory: Territory
+) -> None:
+    pothole = send(api, moved())
+    light = send(api, moved(), category="streetlight", answers={})
+
+    assert pothole["issue"] != light["issue"]
+
+
+def test_a_report_outside_the_radius_opens_a_new_issue(
+    api: APIClient, territory: Territory
+) -> None:
+    first = send(api, moved())
+    far = send(api, moved(metres_north=40))  # pothole radius: 25 m
+
+    assert far["issue"] != first["issue"]
+
+
+def test_closed_and_stale_issues_take_no_new_reports(api: APIClient, territory: Territory) -> None:
+    closed = send(api, moved())
+    Issue.objects.filter(pk=closed["issue"]).update(status="closed", close_reason="fixed")
+    stale = send(api, moved(metres_north=60))
+    Issue.objects.filter(pk=stale["issue"]).update(
+        last_reported_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=61)
+    )
+
+    after_closed = send(api, moved(metres_east=2))
+    after_stale = send(api, moved(metres_north=61))
+
+    assert after_closed["issue"] != closed["issue"]
+    assert after_stale["issue"] != stale["issue"]
+
+
+def test_reporters_with_an_email_are_subscribed_once(api: APIClient, territory: Territory) -> None:
+    send(api, moved(), email="a@example.org")
+    send(api, moved(metres_east=2), email="A@example.org")
+    send(api, moved(metres_east=4))
+
+    assert Subscription.objects.count() == 1
+    assert Subscription.objects.get().reporter.email == "a@example.org"
+
+
+def test_twenty_citizens_sending_the_same_pothole_at_once_make_one_issue(
+    transactional_db: None,
+) -> None:
+    territory = make_territory()
+    barrier = threading.Barrier(20)
+    errors: list[BaseException] = []
+
+    def citizen(number: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            submit_report(
+                NewReport(
+                    lat=moved(metres_east=number % 5)[0],
+                    lon=moved(metres_east=number % 5)[1],
+                    category=territory.pothole,
+                    description=f"buca {number}",
+                    answers={"size": "large"},
+                )
+            )
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=citizen, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+    assert Report.objects.count() == 20
+    issue = Issue.objects.get()
+    assert issue.report_count == 20
+
+
+def test_nearby_suggests_open_issues_of_the_category_nearest_first(
+    api: APIClient, territory: Territory
+) -> None:
+    near = send(api, moved(metres_north=30))
+    nearer = send(api, moved(metres_north=-5), description="buca")
+    send(api, moved(metres_north=10), category="streetlight", answers={})
+    closed = send(api, moved(metres_east=60))
+    Issue.objects.filter(pk=closed["issue"]).update(status="closed")
+    hidden = send(api, moved(metres_east=-60))
+    Issue.objects.filter(pk=hidden["issue"]).update(hidden=True)
+    send(api, moved(metres_north=400))  # beyond the 250 m suggestion radius
+
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get(f"/api/v1/issues/nearby/?lat={LAT}&lon={LON}&category=pothole")
+
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert [r["id"] for r in results] == [nearer["issue"], near["issue"]]
+    assert results[0]["distance_m"] == pytest.approx(5, abs=0.5)
+    assert results[0]["description"] == "buca"
+    assert results[0]["url"] == f"/issues/{nearer['issue']}/"
+    assert len(queries) <= 6
+
+
+def test_nearby_returns_at_most_five(api: APIClient, territory: Territory) -> None:
+    for step in range(7):
+        send(api, moved(metres_north=30 * step))
+
+    response = api.get(f"/api/v1/issues/nearby/?lat={LAT}&lon={LON}&category=pothole")
+
+    assert len(response.json()["results"]) == 5
+
+
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("lat=95&lon=24.9&category=pothole", "lat"),
+        (f"lat={LAT}&lon={LON}&category=volcano", "category"),
+        ("lat=60.30&lon=25.20&category=pothole", "location"),
+        (f"lat={LAT}&lon={LON}", "category"),
+    ],
+)
+def test_nearby_refuses_bad_queries(
+    query: str, field: str, api: APIClient, territory: Territory
+) -> None:
+    response = api.get(f"/api/v1/issues/nearby/?{query}")
+
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_me_too_counts_once_per_session_and_subscribes_an_email(
+    api: APIClient, territory: Territory
+) -> None:
+    created = send(api, moved())
+    before = Issue.objects.get().priority
+    url = f"/api/v1/issues/{created['issue']}/support/"
+
+    first = api.post(url, {"email": "neighbour@example.org"}, format="json")
+    again = api.post(url, {}, format="json")
+    other_person = APIClient().post(url, {}, format="json")
+
+    assert first.status_code == 201
+    assert first.json()["subscribed"] is True
+    assert again.status_code == 200
+    assert other_person.status_code == 201
+    issue = Issue.objects.get()
+    assert issue.supporter_count == 2
+    assert issue.report_count == 1
+    assert issue.priority_explained["people"] == 3
+    assert issue.priority > before
+    assert Supporter.objects.count() == 2
+    assert Subscription.objects.get().reporter.email == "neighbour@example.org"
+    assert issue.timeline.filter(kind=TimelineEntry.Kind.SUPPORTED).count() == 2
+
+
+def test_me_too_is_refused_on_closed_and_hidden_issues(
+    api: APIClient, territory: Territory
+) -> None:
+    closed = send(api, moved())
+    Issue.objects.filter(pk=closed["issue"]).update(status="closed")
+    hidden = send(api, moved(metres_north=100))
+    Issue.objects.filter(pk=hidden["issue"]).update(hidden=True)
+
+    on_closed = api.post(f"/api/v1/issues/{closed['issue']}/support/", {}, format="json")
+    on_hidden = api.post(f"/api/v1/issues/{hidden['issue']}/support/", {}, format="json")
+    bad_email = api.post(
+        f"/api/v1/issues/{hidden['issue']}/support/", {"email": "x"}, format="json"
+    )
+
+    assert on_closed.status_code == 400
+    assert "closed" in json.dumps(on_closed.json())
+    assert on_hidden.status_code == 404
+    assert bad_email.status_code == 404
+    assert Supporter.objects.count() == 0
