@@ -75,6 +75,7 @@ class NewReport:
     language: str = "it"
     photos: Sequence[ProcessedPhoto] = ()
     user: AbstractBaseUser | None = None
+    accuracy_m: float | None = None  # the phone's GPS accuracy; None for a pin set by hand
 
 
 def submit_report(new: NewReport) -> Report:
@@ -118,6 +119,7 @@ def submit_report(new: NewReport) -> Report:
                 issue=issue,
                 category=new.category,
                 location=point,
+                location_accuracy_m=new.accuracy_m,
                 area=area,
                 description=new.description,
                 answers=dict(new.answers),

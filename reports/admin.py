@@ -83,7 +83,15 @@ class ReportAdmin(LeafletGeoAdmin):
     ]
     list_filter = ["channel", "emergency", "category__group"]
     search_fields = ["tracking_code", "description"]
-    readonly_fields = ["issue", "tracking_code", "reporter", "channel", "created_at", "match"]
+    readonly_fields = [
+        "issue",
+        "tracking_code",
+        "reporter",
+        "channel",
+        "created_at",
+        "location_accuracy_m",
+        "match",
+    ]
     inlines = [PhotoInline]
     actions = [split_into_new_issue]
 

@@ -295,6 +295,8 @@ class Report(models.Model):
     issue = models.ForeignKey(Issue, on_delete=models.PROTECT, related_name="reports")
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="reports")
     location = models.PointField(srid=WGS84, spatial_index=False)
+    # Metres the phone's GPS vouched for when it placed the pin; null for a pin set by hand.
+    location_accuracy_m = models.FloatField(null=True, blank=True)
     address = models.CharField(max_length=300, blank=True)
     area = models.ForeignKey(
         Area, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"

@@ -54,6 +54,15 @@ class ReportSubmissionSerializer(serializers.Serializer):
 
     lat = FiniteFloatField(min_value=-90, max_value=90, help_text="Latitude, WGS84 degrees.")
     lon = FiniteFloatField(min_value=-180, max_value=180, help_text="Longitude, WGS84 degrees.")
+    accuracy_m = FiniteFloatField(
+        min_value=0,
+        max_value=100_000,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="How many metres the phone's GPS vouches for (Geolocation coords.accuracy); "
+        "leave out when the place was picked on a map.",
+    )
     category = serializers.CharField(max_length=60, help_text="Category code.")
     description = serializers.CharField(
         max_length=4000, required=False, allow_blank=True, default=""
@@ -158,6 +167,7 @@ class ReportSubmissionSerializer(serializers.Serializer):
         return NewReport(
             lat=data["lat"],
             lon=data["lon"],
+            accuracy_m=data["accuracy_m"],
             category=data["category"],
             description=data["description"].strip(),
             answers=data["answers"],

@@ -246,3 +246,16 @@ def test_error_messages_follow_the_citizens_language(api: APIClient, territory: 
 
     assert response.status_code == 400
     assert "fuori dal territorio" in response.json()["location"][0]
+
+
+def test_gps_accuracy_is_kept_for_staff_and_refused_when_absurd(
+    api: APIClient, territory: Territory
+) -> None:
+    kept = post(api, good_form(accuracy_m="12.5"))
+    negative = post(api, good_form(accuracy_m="-3"))
+    not_a_number = post(api, good_form(accuracy_m="nan"))
+
+    assert kept.status_code == 201
+    assert Report.objects.get().location_accuracy_m == 12.5
+    assert negative.status_code == not_a_number.status_code == 400
+    assert "accuracy_m" in negative.json() and "accuracy_m" in not_a_number.json()

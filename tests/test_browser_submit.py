@@ -96,6 +96,8 @@ def test_citizen_reports_a_pothole_with_a_photo_and_lands_on_the_tracking_page(
     report = Report.objects.get()
     assert report.tracking_code == code
     assert haversine_m(report.location.y, report.location.x, *PHONE_AT) < 0.5
+    assert report.location_accuracy_m == 10  # the phone context's geolocation accuracy
+    assert report.channel == "web"
     assert report.category.code == "pothole"
     assert report.answers == {"size": "large", "depth_cm": 12}
     assert report.urgency == 4

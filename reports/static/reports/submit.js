@@ -103,8 +103,9 @@
   L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map);
   let marker = null;
 
-  function setPin(lat, lon, byUser, recentre) {
-    state.pin = { lat: lat, lon: lon };
+  // accuracy: metres the phone's GPS vouches for (null when the pin was placed by hand).
+  function setPin(lat, lon, byUser, recentre, accuracy = null) {
+    state.pin = { lat: lat, lon: lon, accuracy: accuracy };
     state.pinByUser = state.pinByUser || byUser;
     if (!marker) {
       marker = L.marker([lat, lon], { draggable: true, alt: gettext("Pin on the place of the problem") });
@@ -145,7 +146,7 @@
     navigator.geolocation.getCurrentPosition(
       (position) => {
         button.disabled = false;
-        setPin(position.coords.latitude, position.coords.longitude, true, true);
+        setPin(position.coords.latitude, position.coords.longitude, true, true, position.coords.accuracy);
       },
       (error) => {
         button.disabled = false;
@@ -436,7 +437,9 @@
     const data = new FormData();
     data.append("lat", state.pin.lat.toFixed(7));
     data.append("lon", state.pin.lon.toFixed(7));
+    if (state.pin.accuracy !== null) data.append("accuracy_m", Math.round(state.pin.accuracy));
     data.append("category", state.category.code);
+    data.append("channel", "web");
     data.append("description", byId("description").value);
     data.append("urgency", form.querySelector("input[name=urgency]:checked").value);
     data.append("emergency", byId("emergency").checked ? "true" : "false");
