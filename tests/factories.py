@@ -1,14 +1,23 @@
 """Factories for tests: a small square territory around central Helsinki and its catalogue."""
 
 import io
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import factory
-from django.contrib.gis.geos import MultiPolygon, Polygon
+from django.contrib.gis.geos import LineString, MultiPolygon, Polygon
 from PIL import Image
 
-from geo.models import Area, BoundaryPiece, Department, Depot, ExternalBody, Municipality
+from geo.models import (
+    Area,
+    BoundaryPiece,
+    Department,
+    Depot,
+    ExternalBody,
+    Municipality,
+    RoadSegment,
+)
 from geo.units import WGS84, make_point
 from reports.models import Category, CategoryGroup, Question
 
@@ -187,3 +196,31 @@ def jpeg_bytes(size: tuple[int, int] = (800, 600), color: str = "#777777") -> by
 
 def stored_files(root: Path) -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file()]
+
+
+def moved(
+    origin: tuple[float, float], metres_north: float = 0.0, metres_east: float = 0.0
+) -> tuple[float, float]:
+    """Return the (lat, lon) a few metres north/east of `origin`."""
+    lat, lon = origin
+    return (
+        lat + metres_north / 111_320,
+        lon + metres_east / (111_320 * math.cos(math.radians(lat))),
+    )
+
+
+def street(name: str, lat: float, lon: float) -> RoadSegment:
+    """A 110 m east-west street through (lat, lon), for the offline geocoder."""
+    line = LineString((lon - 0.001, lat), (lon + 0.001, lat), srid=WGS84)
+    return RoadSegment.objects.create(
+        osm_way_id=1,
+        name=name,
+        highway="residential",
+        maxspeed_kmh=30,
+        source=1,
+        target=2,
+        length_m=110,
+        cost_s=13,
+        reverse_cost_s=13,
+        geometry=line,
+    )

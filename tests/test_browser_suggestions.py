@@ -11,17 +11,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.contrib.gis.geos import LineString
 from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import Browser, Page, expect
 from rest_framework.test import APIClient
 
-from geo.models import RoadSegment
-from geo.units import WGS84, haversine_m
+from geo.units import haversine_m
 from reports import tasks
 from reports.models import Issue, Report
 from tests import browser
-from tests.factories import CENTRE_LAT, CENTRE_LON, Territory, jpeg_bytes
+from tests.factories import CENTRE_LAT, CENTRE_LON, Territory, jpeg_bytes, street
 
 pytestmark = pytest.mark.browser
 
@@ -35,23 +33,7 @@ DESCRIPTION = "Deep hole in front of the tram stop, cyclists swerve into traffic
 
 def reported_pothole(api: APIClient) -> Issue:
     """File a pothole through the API, with a photo, then run its background work."""
-    line = LineString(
-        (POTHOLE_AT[1] - 0.001, POTHOLE_AT[0] + 0.0001),
-        (POTHOLE_AT[1] + 0.001, POTHOLE_AT[0] + 0.0001),
-        srid=WGS84,
-    )
-    RoadSegment.objects.create(
-        osm_way_id=1,
-        name=STREET,
-        highway="primary",
-        maxspeed_kmh=40,
-        source=1,
-        target=2,
-        length_m=110,
-        cost_s=10,
-        reverse_cost_s=10,
-        geometry=line,
-    )
+    street(STREET, POTHOLE_AT[0] + 0.0001, POTHOLE_AT[1])
     response = api.post(
         "/api/v1/reports/",
         {

@@ -2,7 +2,6 @@
 
 import datetime as dt
 import json
-import math
 import threading
 from typing import Any
 
@@ -13,16 +12,14 @@ from rest_framework.test import APIClient
 
 from reports.actions import NewReport, submit_report
 from reports.models import Issue, Report, Subscription, Supporter, TimelineEntry
+from tests import factories
 from tests.factories import INSIDE, Territory, make_territory
 
 LAT, LON = INSIDE[0], INSIDE[1] - 0.005
 
 
 def moved(metres_north: float = 0.0, metres_east: float = 0.0) -> tuple[float, float]:
-    return (
-        LAT + metres_north / 111_320,
-        LON + metres_east / (111_320 * math.cos(math.radians(LAT))),
-    )
+    return factories.moved((LAT, LON), metres_north, metres_east)
 
 
 def send(api: APIClient, where: tuple[float, float], **extra: Any) -> dict[str, Any]:

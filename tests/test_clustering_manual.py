@@ -1,7 +1,6 @@
 """Operators' merges and splits, and batch re-clustering that respects them."""
 
 import io
-import math
 from typing import Any
 
 import pytest
@@ -12,16 +11,14 @@ from rest_framework.test import APIClient
 from clustering.actions import ClusteringRefused, merge_issues, split_reports
 from clustering.models import Separation
 from reports.models import Category, Issue, Report, Subscription, Supporter, TimelineEntry
+from tests import factories
 from tests.factories import INSIDE, Territory
 
 LAT, LON = INSIDE[0], INSIDE[1] - 0.005
 
 
 def moved(metres_north: float = 0.0, metres_east: float = 0.0) -> tuple[float, float]:
-    return (
-        LAT + metres_north / 111_320,
-        LON + metres_east / (111_320 * math.cos(math.radians(LAT))),
-    )
+    return factories.moved((LAT, LON), metres_north, metres_east)
 
 
 def send(where: tuple[float, float], **extra: Any) -> dict[str, Any]:

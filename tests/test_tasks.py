@@ -1,32 +1,13 @@
 import json
 from pathlib import Path
 
-from django.contrib.gis.geos import LineString
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 from rest_framework.test import APIClient
 
-from geo.models import RoadSegment
-from geo.units import WGS84
 from reports import tasks
 from reports.models import Issue, Photo, Report
-from tests.factories import INSIDE, Territory, jpeg_bytes, stored_files
-
-
-def street(name: str, lat: float, lon: float) -> RoadSegment:
-    line = LineString((lon - 0.001, lat), (lon + 0.001, lat), srid=WGS84)
-    return RoadSegment.objects.create(
-        osm_way_id=1,
-        name=name,
-        highway="residential",
-        maxspeed_kmh=30,
-        source=1,
-        target=2,
-        length_m=110,
-        cost_s=13,
-        reverse_cost_s=13,
-        geometry=line,
-    )
+from tests.factories import INSIDE, Territory, jpeg_bytes, stored_files, street
 
 
 def submit_with_photo(api: APIClient) -> Report:

@@ -11,6 +11,7 @@
   "use strict";
 
   const config = JSON.parse(document.getElementById("submit-config").textContent);
+  const { element, csrfToken } = window.SegnalaDom;
   const byId = (id) => document.getElementById(id);
   const format = (text, values) => interpolate(text, values, true);
   const form = byId("report-form");
@@ -27,15 +28,6 @@
     busy: false,
   };
 
-  function element(tag, attributes, text) {
-    const node = document.createElement(tag);
-    Object.entries(attributes || {}).forEach(([name, value]) => {
-      if (value === true) node.setAttribute(name, "");
-      else if (value !== false && value !== null && value !== undefined) node.setAttribute(name, value);
-    });
-    if (text) node.textContent = text;
-    return node;
-  }
 
   // ---- Errors: next to their field and listed in the summary at the top.
 
@@ -418,11 +410,6 @@
     else send.textContent = gettext("Send the report");
   }
 
-  function csrfToken() {
-    const field = form.querySelector("[name=csrfmiddlewaretoken]");
-    const cookie = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    return field ? field.value : cookie ? decodeURIComponent(cookie[1]) : "";
-  }
 
   // What the browser's own validation (required, type=email...) cannot check.
   function localErrors() {

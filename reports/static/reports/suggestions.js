@@ -9,6 +9,7 @@
 (function () {
   "use strict";
 
+  const { element, csrfToken } = window.SegnalaDom;
   const byId = (id) => document.getElementById(id);
   const format = (text, values) => interpolate(text, values, true);
   const form = byId("report-form");
@@ -24,21 +25,7 @@
     busy: false,
   };
 
-  function element(tag, attributes, text) {
-    const node = document.createElement(tag);
-    Object.entries(attributes || {}).forEach(([name, value]) => {
-      if (value === true) node.setAttribute(name, "");
-      else if (value !== false && value !== null && value !== undefined) node.setAttribute(name, value);
-    });
-    if (text) node.textContent = text;
-    return node;
-  }
 
-  function csrfToken() {
-    const field = form.querySelector("[name=csrfmiddlewaretoken]");
-    const cookie = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    return field ? field.value : cookie ? decodeURIComponent(cookie[1]) : "";
-  }
 
   // ---- Fetching: the newest place wins; a failure only means no suggestions.
 
