@@ -88,6 +88,7 @@ def submission_result(report: Report) -> dict[str, Any]:
         "issue": issue.pk,
         "status": issue.public_status,
         "report_count": issue.report_count,
+        "joined": bool(report.match.get("joined")),
         "tracking_url": reverse("track", args=[report.tracking_code]),
         "emergency_number": settings.EMERGENCY_NUMBER if report.emergency else None,
     }

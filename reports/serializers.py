@@ -189,6 +189,7 @@ class SubmissionResultSerializer(serializers.Serializer):
     issue = serializers.IntegerField()
     status = serializers.CharField()
     report_count = serializers.IntegerField()
+    joined = serializers.BooleanField(help_text="The report joined an issue already open.")
     tracking_url = serializers.CharField()
     emergency_number = serializers.CharField(allow_null=True)
 

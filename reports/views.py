@@ -95,7 +95,7 @@ def track_page(request: HttpRequest, code: str) -> HttpResponse:
     if normalized:
         report = (
             Report.objects.filter(tracking_code=normalized, issue__in=public_issues())
-            .only("id", "tracking_code", "emergency", "issue_id")
+            .only("id", "tracking_code", "emergency", "issue_id", "match")
             .first()
         )
     if report is None:
@@ -104,6 +104,7 @@ def track_page(request: HttpRequest, code: str) -> HttpResponse:
     context.update(
         {
             "report": report,
+            "joined": bool(report.match.get("joined")),
             "emergency_number": settings.EMERGENCY_NUMBER if report.emergency else None,
         }
     )
@@ -153,6 +154,8 @@ def issue_context(pk: int) -> dict[str, Any]:
         "timeline": [timeline_item(entry) for entry in entries],
         "photos": photos,
         "descriptions": descriptions,
+        # Distinct people (reporters and "me too"), as the priority counts them.
+        "people": issue.priority_explained.get("people", issue.report_count),
     }
 
 

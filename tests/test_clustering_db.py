@@ -44,6 +44,9 @@ def test_second_report_8m_away_joins_the_issue_and_moves_its_centre(
 
     assert second["issue"] == first["issue"]
     assert second["report_count"] == 2
+    assert (first["joined"], second["joined"]) == (False, True)
+    page = api.get(second["tracking_url"]).content.decode()
+    assert f"your report joined issue #{first['issue']}, now reported by 2 people" in page
     issue = Issue.objects.get()
     assert issue.location.x == pytest.approx(moved(metres_east=4)[1], abs=1e-7)
     kinds = list(issue.timeline.values_list("kind", flat=True))
