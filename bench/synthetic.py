@@ -12,6 +12,11 @@ the problems from the reports alone. What makes it hard, on purpose, and why:
   metres off, some of them put on the street's axis (address search); 1% are placed
   60-250 m away (reported from home). Overall, reports of a busy problem lie a median 8 m
   from its centre, 10% beyond ~20 m and 5% beyond ~27 m.
+- GPS fixes come with the accuracy the phone reports (Geolocation's coords.accuracy), map pins
+  with none. It is the phone's estimate, not the error: it follows the fix's spread loosely,
+  and a good share of the fixes off by 20-50 m claim only 10-20 m (the phone cannot see
+  multipath). Drawn from a random stream of its own, so the positions, texts and photos of a
+  seed are exactly what they were before the column existed.
 - Distinct problems of the same category close together: a problem spawns a sibling 8-20 m
   along the street (a second pothole on a broken stretch, the next lamp on a failed circuit),
   which may spawn another. Siblings are on the same street, often near the same landmark.
@@ -76,6 +81,10 @@ CARRIAGEWAY_WEIGHT = {
 WIDE = frozenset({"primary", "secondary", "tertiary", "trunk", "motorway"})
 HALF_WIDTH_M = {"primary": 8.0, "secondary": 7.0, "tertiary": 6.0, "pedestrian": 5.0}
 DEFAULT_HALF_WIDTH_M = 4.0
+# How a report was positioned (the "fix" column of the reports).
+FIX_GOOD, FIX_BAD, FIX_PIN, FIX_FAR, FIX_FORWARDED = 0, 1, 2, 3, 4
+# The reported accuracy has a random stream of its own, seeded by (seed, this): see generate.
+ACCURACY_STREAM = 1
 
 
 @dataclass(frozen=True)
@@ -306,6 +315,24 @@ class CityConfig:
     map_pin_on_axis_share: float = 0.4  # of map pins: put on the street's axis (address)
     map_pin_axis_sigma_m: float = 10.0  # along the street
     far_share: float = 0.01  # placed 60-250 m away (reported from home)
+    # What a GPS fix reports as its accuracy (the radius of ~68% confidence), as opposed to its
+    # true error above. A 2-D Gaussian error of per-axis sigma s puts 68% of fixes within
+    # 1.51 s, so an honest phone would claim ~1.5 s. Phones are not that honest: their claim
+    # scatters around it by a lognormal factor (sigma 0.45: 0.5x to 2x for 90% of fixes; how
+    # often the claimed radius really holds varies by phone and place, this is our guess).
+    # Good fixes so claim a median 6 m (90% within 3-13 m), honest bad ones 18 m on wide
+    # streets and 25 m in narrow ones. But a receiver cannot see multipath (a reflected signal
+    # taken for the direct one): a share of the bad fixes, off by 20-50 m, claims only 10-20 m
+    # (log-uniform) whatever their true error. Phones seldom claim under ~3 m: the floor.
+    gps_accuracy_factor: float = 1.5
+    gps_accuracy_noise: float = 0.45  # sigma of ln(claim / (factor x per-axis sigma))
+    gps_accuracy_floor_m: float = 3.0
+    gps_bad_overconfident_share: float = 0.4  # of bad fixes; the rest claim as above
+    gps_overconfident_range_m: tuple[float, float] = (10.0, 20.0)
+    # Who claims no accuracy: map pins; forwarded re-sends (placed on the map by whoever got the
+    # photo); reports from home placed by a map pin (map_pin_share of them; the others are good
+    # GPS fixes of the home: a fine accuracy, a position 60-250 m off). A re-send from the same
+    # phone carries the original's position, and so its accuracy.
     resend_share: float = 0.04  # reports that re-send an earlier report's photo
     resend_forwarded_share: float = 0.5  # ... by someone else, positioned afresh
     resend_forwarded_sigma_m: float = 15.0
@@ -431,6 +458,9 @@ def generate(n_reports: int, seed: int, config: CityConfig | None = None) -> Syn
     reports["resend_of"] = np.where(resend_of >= 0, new_index[np.maximum(resend_of, 0)], -1)
     descriptions = _descriptions(rng, net, config, problems, reports)
     phashes = _phashes(rng, config, problems, reports)
+    reports["accuracy"] = _reported_accuracy(
+        np.random.default_rng([seed, ACCURACY_STREAM]), config, reports
+    )
     category_codes = reports["category"]
     kinds = [KINDS[c] for c in category_codes.tolist()]
     problem_ids = reports["problem"]
@@ -444,6 +474,7 @@ def generate(n_reports: int, seed: int, config: CityConfig | None = None) -> Syn
         description=descriptions,
         phashes=phashes,
         closed_s=EPOCH_S + problems["closed"][problem_ids],
+        accuracy_m=reports["accuracy"],
     )
     stats = _stats(config, problems, reports, tiles, net)
     return SyntheticCity(stream=stream, problem=problem_ids, config=config, stats=stats)
@@ -708,12 +739,14 @@ def _reports(
         rng.uniform(0, 1, n) * (fix - start),
     )
     t = start + np.where(is_first, 0.0, np.minimum(delay, fix - start))
-    x, y = _positions(rng, net, config, problems, problem)
+    x, y, fix, fix_sigma = _positions(rng, net, config, problems, problem)
     reports: Columns = {
         "problem": problem,
         "t": t,
         "x": x,
         "y": y,
+        "fix": fix,
+        "fix_sigma": fix_sigma,
         "category": problems["kind"][problem].copy(),
         "resend_of": np.full(n, -1, dtype=np.int64),
         "photos": rng.choice(3, n, p=np.array(config.photo_counts)),
@@ -729,8 +762,13 @@ def _positions(
     config: CityConfig,
     problems: Columns,
     problem: NDArray[np.int64],
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Return where each report says it is: the problem's position plus a realistic error."""
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int8], NDArray[np.float64]]:
+    """Return where each report says it is: the problem's position plus a realistic error.
+
+    Also how it was placed (a FIX_* code) and, for a GPS fix, the per-axis sigma of its error
+    in metres (the root mean square of the along- and across-street ones; NaN for a map pin):
+    what its reported accuracy is drawn from, later (_reported_accuracy).
+    """
     n = len(problem)
     px, py = problems["x"][problem], problems["y"][problem]
     piece = problems["piece"][problem]
@@ -767,7 +805,42 @@ def _positions(
     is_pin = ~is_far & (source < config.far_share + config.map_pin_share)
     x = np.where(is_far, px + far_distance * np.cos(far_angle), np.where(is_pin, pin_x, gps_x))
     y = np.where(is_far, py + far_distance * np.sin(far_angle), np.where(is_pin, pin_y, gps_y))
-    return x, y
+    # No random draw below: the rest of the city's random stream stays as it was.
+    fix = np.where(is_far, FIX_FAR, np.where(is_pin, FIX_PIN, np.where(bad, FIX_BAD, FIX_GOOD)))
+    bad_sigma = np.sqrt((sigma_along**2 + np.where(narrow, sigma_across, sigma_along) ** 2) / 2)
+    fix_sigma = np.where(
+        fix == FIX_BAD, bad_sigma, np.where(fix == FIX_PIN, np.nan, config.gps_good_sigma_m)
+    )
+    return x, y, fix.astype(np.int8), fix_sigma
+
+
+def _reported_accuracy(
+    rng: np.random.Generator, config: CityConfig, reports: Columns
+) -> NDArray[np.float64]:
+    """Return the accuracy each report's phone claimed, metres; NaN with no GPS fix.
+
+    Drawn from the fix's true spread (see CityConfig), not from its actual error: two fixes
+    of the same spread claim alike however far each one landed.
+    """
+    fix, sigma = reports["fix"], reports["fix_sigma"]
+    n = len(fix)
+    honest = (
+        config.gps_accuracy_factor * sigma * np.exp(rng.normal(0, config.gps_accuracy_noise, n))
+    )
+    low, high = config.gps_overconfident_range_m
+    overconfident = (fix == FIX_BAD) & (rng.random(n) < config.gps_bad_overconfident_share)
+    claimed = np.where(overconfident, np.exp(rng.uniform(math.log(low), math.log(high), n)), honest)
+    gps = (
+        (fix == FIX_GOOD)
+        | (fix == FIX_BAD)
+        | ((fix == FIX_FAR) & (rng.random(n) >= config.map_pin_share))
+    )
+    accuracy = np.where(gps, np.maximum(claimed, config.gps_accuracy_floor_m), np.nan)
+    # The same phone re-sending: the original's position, so the original's accuracy.
+    resend_of = reports["resend_of"]
+    same_phone = np.flatnonzero((resend_of >= 0) & (fix != FIX_FORWARDED))
+    accuracy[same_phone] = accuracy[resend_of[same_phone]]
+    return accuracy
 
 
 def _resends(
@@ -788,6 +861,8 @@ def _resends(
         "x": np.where(forwarded, problems["x"][problem] + rng.normal(0, sigma, n), same_device_x),
         "y": np.where(forwarded, problems["y"][problem] + rng.normal(0, sigma, n), same_device_y),
         "category": reports["category"][original].copy(),
+        "fix": np.where(forwarded, FIX_FORWARDED, reports["fix"][original]).astype(np.int8),
+        "fix_sigma": np.where(forwarded, np.nan, reports["fix_sigma"][original]),
         "resend_of": original,
         "photos": reports["photos"][original],
     }
@@ -943,6 +1018,7 @@ def _stats(
         "span_days": span_days,
         "reports_per_km_day": len(problem) / (net.street_km * tiles) / max(span_days, 1e-9),
         "resends": float((reports["resend_of"] >= 0).sum()),
+        "with_accuracy": float(np.isfinite(reports["accuracy"]).sum()),
         "storm_reports": float(problems["storm"][problem].sum()),
         "single_report_problems": float(
             (np.bincount(np.unique(problem, return_inverse=True)[1]) == 1).sum()

@@ -150,13 +150,24 @@ def _nearest_open(
         return cursor.fetchall()
 
 
-def search_reach_m(category: Category, params: MatchParams) -> float:
-    """How far from a new report of `category` an issue's centre may be and still match."""
-    return params.reach_m(_widest_radius_m(category, compatible_category_ids(category)), True)
+def search_reach_m(
+    category: Category, params: MatchParams, accuracy_m: float | None = None
+) -> float:
+    """How far from a new report of `category` an issue's centre may be and still match.
+
+    The widest case: a re-sent photo, and the phone's GPS accuracy (capped by the params).
+    """
+    radius_m = _widest_radius_m(category, compatible_category_ids(category))
+    return params.reach_m(radius_m, True, accuracy_m=accuracy_m)
 
 
 def find_candidates(
-    lat: float, lon: float, category: Category, params: MatchParams, now: dt.datetime
+    lat: float,
+    lon: float,
+    category: Category,
+    params: MatchParams,
+    now: dt.datetime,
+    accuracy_m: float | None = None,
 ) -> list[Candidate]:
     """Return the open issues a report at (lat, lon) might join, nearest first.
 
@@ -168,7 +179,7 @@ def find_candidates(
         lat,
         lon,
         compatible_category_ids(category),
-        search_reach_m(category, params),
+        search_reach_m(category, params, accuracy_m),
         since=now - dt.timedelta(days=params.window_days),
         limit=CANDIDATE_LIMIT,
         public_only=False,

@@ -20,6 +20,32 @@ pothole differ), and the issue's size (a problem many people already reported is
 people will report). The new report joins the best-scoring candidate if its score reaches the
 threshold, else it opens a new issue.
 
+A GPS fix's reported accuracy (Incoming.accuracy_m: the browser's coords.accuracy, the radius
+of ~68% confidence) is evidence about the position itself. The radii already allow for an
+ordinary fix (a0 = accuracy_baseline_m); a worse one widens the radius to an effective radius
+
+    r_eff = sqrt(r^2 + k^2 (a^2 - a0^2)),   a = min(accuracy_m, max_accuracy_m), if a > a0
+
+(independent errors add in quadrature; k turns the claimed 68% radius into the margin wanted)
+for both the hard rule and the distance term, which becomes linear in distance/r_eff. The
+same blur makes the position weaker evidence for any issue: a density spread over r_eff^2
+instead of r^2 is lower by 2 ln(r_eff/r) in log-odds, hence the accuracy term
+-accuracy_spread_weight * ln(r_eff/r). Without it a poor fix would score as if it were on the
+spot of every issue near it. So a poor fix lets a report join farther away, but near an issue
+it needs a little more evidence, not less. A pin placed on the map (None) scores as before.
+
+Those four numbers, measured on seed 1 (bench/clustering.py): k = 2.5 is more than an honest
+phone needs (k = 2 holds 99% of a truthful fix's error) because phones under-claim multipath
+fixes, and F1 rose with k up to 2.5-3, then fell. a0 = 5 m, a typical good fix's claim. The
+cap, 20 m: a claim of 20 m or 60 m scored the same (F1 within 0.001 for caps of 20 to 60 m:
+an honest bad fix claims 18-25 m, more is rare), so the smallest cap, which keeps the reach
+and the database's search square smallest: a phone claiming 500 m (a coarse network fix)
+counts as 20 m, so a pothole reaches 54 m, not 500. The spread weight, 0.8, is set by the
+product rule below, not by F1 (which would take 0): it is the smallest round weight with
+which no accuracy, from 3 m to the cap, lets the two potholes 15 m apart join (the most a
+blurred fix can gain there is at r_eff = 2.5 x 15 m, 0.06 short of the threshold), so with a
+40 m fix the different words and photos decide, as they do with a 5 m fix.
+
 The forms and weights were measured on a synthetic city (bench/synthetic.py: logistic fits of
 "same problem?" on the candidates' evidence, then a search for the best pairwise F1 on seed 1,
 checked on seed 2 by bench/clustering.py), under one product rule: a fresh one-report issue
@@ -51,6 +77,9 @@ class Incoming:
     created_s: float  # seconds since the epoch
     description: str
     phashes: tuple[str, ...]  # 16-hex-digit imagehash.phash of each photo; may be empty
+    # The accuracy the phone reported with a GPS fix (Geolocation coords.accuracy: radius of
+    # ~68% confidence), metres; None for a pin placed on the map or when unknown.
+    accuracy_m: float | None = None
 
 
 @dataclass(frozen=True)
@@ -96,13 +125,42 @@ class MatchParams:
     photo_same_bonus: float = 4.0  # a near-identical photo
     photo_differ_penalty: float = 0.6  # informative photos on both sides, none alike
     size_weight: float = 0.5  # per unit of ln(report_count)
+    # Reported GPS accuracy (see the module docstring): r_eff = sqrt(r^2 + k^2 (a^2 - a0^2)).
+    accuracy_factor: float = 2.5  # k
+    accuracy_baseline_m: float = 5.0  # a0: what the radii already allow for
+    max_accuracy_m: float = 20.0  # a claims no worse than this (a coarse fix is not a reach)
+    accuracy_spread_weight: float = 0.8  # per unit of ln(r_eff / r): the blur's cost
     # What the caller puts in a Candidate (the simulation does the same).
     candidate_descriptions: int = 5  # the issue's latest non-empty descriptions
     candidate_phashes: int = 10  # the pHashes of the issue's latest photos
 
-    def reach_m(self, radius_m: float, with_photo: bool) -> float:
-        """Return how far from a report a candidate's centre may lie, in metres."""
-        return radius_m * (self.photo_radius_factor if with_photo else 1.0)
+    def reach_m(
+        self, radius_m: float, with_photo: bool, *, accuracy_m: float | None = None
+    ) -> float:
+        """Return how far from a report a candidate's centre may lie, in metres.
+
+        radius_m is the category's duplicate radius; with_photo: the report has a photo that
+        could be a re-sent one; accuracy_m: the reported GPS accuracy, metres, if any.
+        """
+        reach = self.effective_radius_m(radius_m, accuracy_m)
+        return reach * (self.photo_radius_factor if with_photo else 1.0)
+
+    def effective_radius_m(self, radius_m: float, accuracy_m: float | None) -> float:
+        """Return the radius widened for a fix reported worse than the baseline, metres."""
+        accuracy = self.usable_accuracy_m(accuracy_m)
+        if accuracy is None or accuracy <= self.accuracy_baseline_m:
+            return radius_m
+        excess_sq = accuracy * accuracy - self.accuracy_baseline_m * self.accuracy_baseline_m
+        return math.sqrt(radius_m * radius_m + self.accuracy_factor**2 * excess_sq)
+
+    def usable_accuracy_m(self, accuracy_m: float | None) -> float | None:
+        """Return the accuracy the model uses: capped at max_accuracy_m; None if unusable.
+
+        None, NaN and negative values carry no information (None); +inf means the cap.
+        """
+        if accuracy_m is None or math.isnan(accuracy_m) or accuracy_m < 0:
+            return None
+        return min(accuracy_m, self.max_accuracy_m)
 
 
 @dataclass(frozen=True)
@@ -147,8 +205,9 @@ def score_candidate(
     """Return the candidate's score and its evidence, or None if a hard rule excludes it.
 
     Evidence keys: distance_m, age_days, text_similarity and photo_bits (the raw measures,
-    the last two only when both sides have something to compare), then the score terms
-    distance, age, text, photo and reports, which add up to score.
+    the last two only when both sides have something to compare), accuracy_m and
+    effective_radius_m (only when the report has a usable accuracy), then the score terms
+    distance, age, text, photo, reports and (with an accuracy) accuracy, which add up to score.
     """
     if not compatible(incoming, candidate, params):
         return None
@@ -158,13 +217,15 @@ def score_candidate(
     distance_m = math.hypot(incoming.x_m - candidate.x_m, incoming.y_m - candidate.y_m)
     photo_bits = closest_photo_bits(incoming.phashes, candidate.phashes)
     same_photo = photo_bits is not None and photo_bits <= params.photo_same_max_bits
-    if distance_m > params.reach_m(candidate.radius_m, same_photo):
+    accuracy_m = params.usable_accuracy_m(incoming.accuracy_m)
+    radius_m = params.effective_radius_m(candidate.radius_m, accuracy_m)
+    if distance_m > params.reach_m(candidate.radius_m, same_photo, accuracy_m=accuracy_m):
         return None
 
     age_days = age_s / SECONDS_PER_DAY
     evidence: dict[str, float] = {"distance_m": distance_m, "age_days": age_days}
     terms = {
-        "distance": -params.distance_weight * distance_m / candidate.radius_m,
+        "distance": -params.distance_weight * distance_m / radius_m,
         "age": -params.age_weight * math.log1p(age_days),
         "text": 0.0,
         "photo": 0.0,
@@ -177,6 +238,12 @@ def score_candidate(
     if photo_bits is not None:
         evidence["photo_bits"] = float(photo_bits)
         terms["photo"] = params.photo_same_bonus if same_photo else -params.photo_differ_penalty
+    if accuracy_m is not None and incoming.accuracy_m is not None:
+        # The reported value, uncapped: staff see what the phone said.
+        evidence["accuracy_m"] = float(incoming.accuracy_m)
+        evidence["effective_radius_m"] = radius_m
+        spread = math.log(radius_m / candidate.radius_m)
+        terms["accuracy"] = -params.accuracy_spread_weight * spread if spread else 0.0
     evidence.update(terms)
     return sum(terms.values()), evidence
 

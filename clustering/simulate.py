@@ -51,9 +51,18 @@ class ReportStream:
     # When staff close the issue this report would open (the problem was fixed), seconds;
     # +inf when nobody closes it. Only read by simulations run with closures=True.
     closed_s: FloatArray
+    # The accuracy the phone reported with a GPS fix (Geolocation coords.accuracy: the radius
+    # of ~68% confidence), metres; NaN for a pin placed on the map. None: NaN for every report.
+    accuracy_m: FloatArray | None = None
 
     def __len__(self) -> int:
         return len(self.x_m)
+
+    def accuracies(self) -> list[float | None]:
+        """Return each report's reported accuracy in metres, None where there is none."""
+        if self.accuracy_m is None:
+            return [None] * len(self)
+        return [None if math.isnan(a) else a for a in self.accuracy_m.tolist()]
 
 
 class _Issue:
@@ -120,8 +129,10 @@ def simulate_matching(
     """Cluster the stream report by report with choose_issue; return an issue label per report.
 
     With closures, an issue stops taking reports when staff close it (stream.closed_s of the
-    report that opened it); without, only the recency window ends it. If timings_s is given
-    (one float per report) it receives the seconds each report took: search, decision, update.
+    report that opened it); without, only the recency window ends it. Each report's reported
+    GPS accuracy (stream.accuracy_m) goes to the matcher; to ignore it, pass a stream whose
+    accuracy_m is None. If timings_s is given (one float per report) it receives the seconds
+    each report took: search, decision, update.
     """
     n_reports = len(stream)
     labels = np.empty(n_reports, dtype=np.int64)
@@ -130,15 +141,16 @@ def simulate_matching(
     window_s = params.window_days * SECONDS_PER_DAY
     reach_radius = _reach_radius_by_key(stream, params)
     xs, ys, ts = stream.x_m.tolist(), stream.y_m.tolist(), stream.created_s.tolist()
+    accuracies = stream.accuracies()
     clock = time.perf_counter
 
     for i in range(n_reports):
         started = clock()
-        x, y, t = xs[i], ys[i], ts[i]
+        x, y, t, accuracy_m = xs[i], ys[i], ts[i], accuracies[i]
         key = stream.group[i] if params.same_group else stream.category[i]
         phashes = stream.phashes[i]
         with_photo = any(informative_phash(h) for h in phashes)
-        reach_m = params.reach_m(reach_radius[key], with_photo)
+        reach_m = params.reach_m(reach_radius[key], with_photo, accuracy_m=accuracy_m)
         candidates = []
         for cell in _cells_around(key, x, y, reach_m):
             members = grid.get(cell)
@@ -159,6 +171,7 @@ def simulate_matching(
             created_s=t,
             description=stream.description[i],
             phashes=phashes,
+            accuracy_m=accuracy_m,
         )
         decision = choose_issue(incoming, candidates, params) if candidates else None
         if decision is None or decision.issue_id is None:

@@ -95,7 +95,10 @@ def submit_report(new: NewReport) -> Report:
         with transaction.atomic():
             now = timezone.now()
             lock_neighbourhood(
-                new.category.group_id, new.lat, new.lon, search_reach_m(new.category, params)
+                new.category.group_id,
+                new.lat,
+                new.lon,
+                search_reach_m(new.category, params, new.accuracy_m),
             )
             decision = choose_issue(
                 Incoming(
@@ -106,8 +109,9 @@ def submit_report(new: NewReport) -> Report:
                     created_s=now.timestamp(),
                     description=new.description,
                     phashes=tuple(photo.phash for photo in new.photos),
+                    accuracy_m=new.accuracy_m,
                 ),
-                find_candidates(new.lat, new.lon, new.category, params, now),
+                find_candidates(new.lat, new.lon, new.category, params, now, new.accuracy_m),
                 params,
             )
             if decision.issue_id is None:

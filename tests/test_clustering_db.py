@@ -240,3 +240,25 @@ def test_me_too_is_refused_on_closed_and_hidden_issues(
     assert on_hidden.status_code == 404
     assert bad_email.status_code == 404
     assert Supporter.objects.count() == 0
+
+
+def test_a_poor_gps_fix_may_join_from_beyond_the_radius_a_good_one_may_not(
+    api: APIClient, territory: Territory
+) -> None:
+    first = send(api, moved(), description="Buca profonda davanti alla scuola Vittorino")
+    precise = send(
+        api,
+        moved(metres_north=35),
+        accuracy_m=5,
+        description="Buca profonda davanti alla scuola Vittorino",
+    )
+    blurred = send(
+        api,
+        moved(metres_north=-35),
+        accuracy_m=30,
+        description="Buca profonda davanti alla scuola Vittorino",
+    )
+
+    assert precise["issue"] != first["issue"]
+    assert blurred["issue"] == first["issue"]
+    assert Report.objects.get(pk=blurred["id"]).match["accuracy_m"] == 30

@@ -1,11 +1,12 @@
 """Pure tests of duplicate matching, its simulation and its baselines: no database."""
 
+import math
 from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from bench.synthetic import generate
+from bench.synthetic import CityConfig, generate
 from clustering.match import (
     SECONDS_PER_DAY,
     Candidate,
@@ -203,6 +204,129 @@ def test_reports_marching_along_a_street_do_not_drag_an_issue_100m() -> None:
     assert len(set(labels.tolist())) >= 3
 
 
+ROMA_12 = "Buca profonda in via Roma davanti al civico 12"
+
+
+def test_poor_fix_35m_from_a_pothole_joins_when_the_words_agree() -> None:
+    # A phone claiming 30 m: the 25 m radius widens (to ~54 m, the claim capped at 20 m).
+    existing = issue(descriptions=(ROMA_12,))
+    new = report(35.0, 0.0, description="C'è una buca in via Roma, civico 12", accuracy_m=30.0)
+
+    decision = choose_issue(new, [existing], PARAMS)
+
+    assert decision.issue_id == 7
+    assert decision.evidence["accuracy_m"] == 30.0
+    assert decision.evidence["effective_radius_m"] == pytest.approx(
+        PARAMS.effective_radius_m(25.0, PARAMS.max_accuracy_m)
+    )
+    assert decision.evidence["accuracy"] < 0  # the blur is evidence against, not for
+
+
+def test_poor_fix_35m_from_a_pothole_does_not_join_when_the_words_differ() -> None:
+    existing = issue(descriptions=(ROMA_12,))
+    new = report(35.0, 0.0, description="Asphalt broken near the school", accuracy_m=30.0)
+
+    assert choose_issue(new, [existing], PARAMS).issue_id is None
+
+
+def test_good_fix_35m_from_a_pothole_does_not_join_even_when_the_words_agree() -> None:
+    existing = issue(descriptions=(ROMA_12,))
+    new = report(35.0, 0.0, description="C'è una buca in via Roma, civico 12", accuracy_m=5.0)
+
+    decision = choose_issue(new, [existing], PARAMS)
+
+    assert decision.issue_id is None
+    assert decision.evidence == {"candidates": 0.0}  # beyond the radius: not admissible
+
+
+def test_accuracy_of_500m_counts_as_the_cap_not_as_a_reach() -> None:
+    cap = PARAMS.max_accuracy_m
+    reach = PARAMS.reach_m(25.0, False, accuracy_m=500.0)
+    existing = issue(descriptions=(ROMA_12,), report_count=40)
+
+    assert reach == PARAMS.reach_m(25.0, False, accuracy_m=cap) < 60.0
+    assert PARAMS.reach_m(25.0, False, accuracy_m=math.inf) == reach
+    far = report(100.0, 0.0, description=ROMA_12, accuracy_m=500.0)
+    assert choose_issue(far, [existing], PARAMS).issue_id is None
+    near = choose_issue(replace(far, x_m=30.0), [existing], PARAMS)
+    assert near.issue_id == 7
+    assert near.evidence["accuracy_m"] == 500.0  # staff see what the phone claimed
+
+
+def test_no_accuracy_scores_exactly_as_before() -> None:
+    existing = issue(descriptions=(ROMA_12,), phashes=(PHOTO_A,), report_count=3)
+    new = report(12.0, 5.0, description="Buca in via Roma", phashes=(PHOTO_B,))
+
+    decision = choose_issue(new, [existing], PARAMS)
+    for unusable in (float("nan"), -1.0):
+        assert choose_issue(replace(new, accuracy_m=unusable), [existing], PARAMS) == decision
+
+    distance = math.hypot(12.0, 5.0)
+    expected = (
+        -PARAMS.distance_weight * distance / 25.0
+        - PARAMS.age_weight * math.log1p(1 / 24)
+        + PARAMS.text_weight * (decision.evidence["text_similarity"] - PARAMS.text_baseline)
+        - PARAMS.photo_differ_penalty
+        + PARAMS.size_weight * math.log(3)
+    )
+    assert decision.score == pytest.approx(expected)
+    assert not {"accuracy", "accuracy_m", "effective_radius_m"} & decision.evidence.keys()
+    assert PARAMS.reach_m(25.0, True) == 25.0 * PARAMS.photo_radius_factor
+    assert PARAMS.reach_m(25.0, with_photo=False, accuracy_m=None) == 25.0
+
+
+def test_a_fix_no_worse_than_the_baseline_changes_no_score() -> None:
+    existing = issue(descriptions=(ROMA_12,))
+    new = report(18.0, 0.0, description="Buca in via Roma")
+    good = replace(new, accuracy_m=PARAMS.accuracy_baseline_m)
+
+    assert (
+        choose_issue(good, [existing], PARAMS).score == choose_issue(new, [existing], PARAMS).score
+    )
+    assert choose_issue(good, [existing], PARAMS).evidence["accuracy"] == 0.0
+
+
+@pytest.mark.parametrize("accuracy_m", [None, 3.0, 5.0, 8.0, 10.0, 20.0, 30.0, 40.0, 500.0])
+def test_two_different_potholes_15m_apart_stay_two_whatever_the_accuracy(
+    accuracy_m: float | None,
+) -> None:
+    # With a 40 m fix the position cannot tell 15 m from 0 m: it is no evidence either way,
+    # so the different words and photos decide, as they do with a 5 m fix. The accuracy term
+    # is why: the blur costs the poor fix what the softer distance term gives it.
+    first = issue(
+        descriptions=("Buca enorme piena d'acqua davanti alla farmacia",), phashes=(PHOTO_A,)
+    )
+    second = report(
+        15.0,
+        0.0,
+        description="Asphalt broken on the cycle lane near the school",
+        phashes=(PHOTO_B,),
+        accuracy_m=accuracy_m,
+    )
+
+    assert choose_issue(second, [first], PARAMS).issue_id is None
+
+
+def test_a_poor_fix_near_an_issue_needs_more_evidence_than_a_good_one() -> None:
+    existing = issue()
+    good = choose_issue(report(10.0, 0.0, accuracy_m=5.0), [existing], PARAMS)
+    poor = choose_issue(report(10.0, 0.0, accuracy_m=30.0), [existing], PARAMS)
+
+    assert poor.score < good.score
+    assert poor.evidence["distance"] > good.evidence["distance"]  # a softer distance term ...
+    assert poor.evidence["accuracy"] < good.evidence["accuracy"] == 0.0  # ... paid for
+
+
+def test_simulation_widens_the_radius_for_a_report_with_a_poor_fix() -> None:
+    xs, ys = np.array([0.0, 35.0]), np.zeros(2)
+    poor = _stream(xs, ys, accuracy_m=np.array([5.0, 30.0]))
+    pinned = _stream(xs, ys, accuracy_m=np.array([5.0, np.nan]))
+
+    assert simulate_matching(poor, PARAMS).tolist() == [0, 0]
+    assert simulate_matching(pinned, PARAMS).tolist() == [0, 1]
+    assert simulate_matching(replace(poor, accuracy_m=None), PARAMS).tolist() == [0, 1]
+
+
 def test_dbscan_chains_a_line_of_points_into_one_cluster() -> None:
     xs = np.arange(0.0, 181.0, 20.0)  # 10 points 20 m apart, 180 m end to end
     stream = _stream(xs, np.zeros_like(xs))
@@ -288,6 +412,24 @@ def test_synthetic_city_has_exactly_the_reports_asked_for_and_repeats_with_its_s
     assert np.all(np.diff(first.stream.created_s) >= 0)
 
 
+def test_synthetic_accuracy_is_claimed_by_gps_fixes_only_and_leaves_the_city_alone() -> None:
+    city = generate(3_000, seed=5)
+    overconfident = generate(3_000, seed=5, config=CityConfig(gps_bad_overconfident_share=1.0))
+    accuracy, other = city.stream.accuracy_m, overconfident.stream.accuracy_m
+    assert accuracy is not None and other is not None
+
+    pinned = np.isnan(accuracy).mean()
+    assert 0.25 < pinned < 0.4  # map pins, forwarded re-sends, some reports from home
+    assert np.nanmin(accuracy) >= city.config.gps_accuracy_floor_m
+    assert 4.0 < np.nanmedian(accuracy) < 10.0
+    # Its own random stream: another accuracy model, the same positions, texts and photos.
+    assert np.array_equal(overconfident.stream.x_m, city.stream.x_m)
+    assert overconfident.stream.description == city.stream.description
+    assert overconfident.stream.phashes == city.stream.phashes
+    assert np.array_equal(np.isnan(other), np.isnan(accuracy))
+    assert not np.array_equal(other, accuracy, equal_nan=True)
+
+
 def test_on_a_small_synthetic_city_we_beat_both_baselines() -> None:
     city = generate(5_000, seed=11)
     stream, truth = city.stream, city.problem
@@ -310,6 +452,7 @@ def _stream(
     times: np.ndarray | None = None,
     *,
     closed_s: float = float("inf"),
+    accuracy_m: np.ndarray | None = None,
 ) -> ReportStream:
     n = len(xs)
     return ReportStream(
@@ -322,4 +465,5 @@ def _stream(
         description=[""] * n,
         phashes=[()] * n,
         closed_s=np.full(n, closed_s),
+        accuracy_m=accuracy_m,
     )
