@@ -12,7 +12,7 @@ export PORT HOST VENV
 SYSTEM_PACKAGES := postgresql-15-postgis-3 postgresql-15-pgrouting gdal-bin
 TEST_SYSTEM_PACKAGES := chromium
 
-.PHONY: run test prepare system services venv database demo lint messages clean
+.PHONY: run test prepare system services venv database demo lint messages clean bench-smoke
 
 run: prepare demo
 	$(PY) manage.py collectstatic --noinput -v0
@@ -22,7 +22,13 @@ test: prepare
 	bin/install-system-packages $(TEST_SYSTEM_PACKAGES)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(MAKE) bench-smoke
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
+
+# Small versions of the benchmarks: they must run, their figures are not judged here.
+BENCH_SMOKE_DATABASE_URL ?= postgis://postgres@127.0.0.1:5432/segnala_bench_smoke
+bench-smoke:
+	BENCH_DATABASE_URL=$(BENCH_SMOKE_DATABASE_URL) $(PY) bench/clustering_db.py --sizes 2000 --samples 50 --out var/bench-smoke/clustering_db.json
 
 prepare: system venv services database
 

@@ -41,7 +41,12 @@ def percentile_ms(values: list[float], q: float) -> float:
 def measure(size: int, seed: int, samples: int) -> dict[str, object]:
     from django.db import connection, transaction
 
-    from clustering.candidates import _NEAREST_OPEN_SQL, find_candidates, lock_neighbourhood
+    from clustering.candidates import (
+        _NEAREST_OPEN_SQL,
+        find_candidates,
+        lock_neighbourhood,
+        search_reach_m,
+    )
     from clustering.candidates import match_params as params_for
     from clustering.match import Incoming, choose_issue
     from reports.models import Category
@@ -77,6 +82,7 @@ def measure(size: int, seed: int, samples: int) -> dict[str, object]:
     rng = np.random.default_rng(seed)
     picks = rng.choice(np.arange(max(0, size - 5 * samples), size), size=samples, replace=False)
     match_s, bare_s = [], []
+    accuracies = stream.accuracies()
     for index in picks.tolist():
         lat, lon = to_lat_lon(
             float(stream.x_m[index]) + rng.normal(0, 5),
@@ -86,10 +92,12 @@ def measure(size: int, seed: int, samples: int) -> dict[str, object]:
         )
         category = categories[stream.category[index]]
         params = params_for(category.match_whole_group)
+        accuracy_m = accuracies[index]
         with transaction.atomic():
             t0 = time.perf_counter()
-            lock_neighbourhood(category.group_id, lat, lon, 100.0)
-            candidates = find_candidates(lat, lon, category, params, now)
+            reach_m = search_reach_m(category, params, accuracy_m)
+            lock_neighbourhood(category.group_id, lat, lon, reach_m)
+            candidates = find_candidates(lat, lon, category, params, now, accuracy_m)
             choose_issue(
                 Incoming(
                     0.0,
@@ -99,6 +107,7 @@ def measure(size: int, seed: int, samples: int) -> dict[str, object]:
                     now.timestamp(),
                     stream.description[index],
                     stream.phashes[index],
+                    accuracy_m,
                 ),
                 candidates,
                 params,
