@@ -41,6 +41,7 @@ from reports.models import (
 from reports.photos import ProcessedPhoto
 from reports.priority import PriorityInputs, compute_priority
 from reports.sla import add_working_days
+from routing.tasks import replan_for_emergency
 
 logger = logging.getLogger(__name__)
 
@@ -161,6 +162,7 @@ def submit_report(new: NewReport) -> Report:
             transaction.on_commit(lambda: tasks.after_report_submitted.delay(report_id))
             if new.emergency:
                 transaction.on_commit(lambda: tasks.alert_emergency_contact.delay(issue_id))
+                transaction.on_commit(lambda: replan_for_emergency.delay(issue_id))
     except Exception:
         for name in stored_files:
             default_storage.delete(name)

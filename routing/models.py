@@ -23,3 +23,80 @@ class Crew(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RoutePlan(models.Model):
+    """A department's crew routes for one day, as planned at one moment."""
+
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="plans")
+    date = models.DateField(_("date"))
+    objective = models.CharField(max_length=10, default="urgency")
+    solver = models.CharField(max_length=60, blank=True)
+    solve_s = models.FloatField(default=0.0)
+    weighted_lateness = models.FloatField(default=0.0)
+    # "roads" when travel times come from the imported road network, else "straight_line".
+    network = models.CharField(max_length=20, default="roads")
+    notes = models.JSONField(default=list, blank=True)
+    # A newer plan of the same department and day replaces this one (re-planning).
+    superseded = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("route plan")
+        verbose_name_plural = _("route plans")
+        indexes = [
+            # GET .../routes/?date=: the current plan of a department and day.
+            models.Index(fields=["department", "date", "superseded"], name="routeplan_current")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department} {self.date}"
+
+
+class CrewRoute(models.Model):
+    plan = models.ForeignKey(RoutePlan, on_delete=models.CASCADE, related_name="routes")
+    crew = models.ForeignKey(Crew, on_delete=models.CASCADE, related_name="routes")
+    distance_m = models.PositiveIntegerField(default=0)
+    duration_s = models.PositiveIntegerField(default=0)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    # The route line on the roads, [[lon, lat], ...], depot to depot (empty on straight lines).
+    line = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["plan", "crew__name"]
+
+    def __str__(self) -> str:
+        return f"{self.crew} {self.plan.date}"
+
+
+class RouteStop(models.Model):
+    class State(models.TextChoices):
+        PLANNED = "planned", _("planned")
+        IN_PROGRESS = "in_progress", _("in progress")
+        DONE = "done", _("done")
+        CANNOT_FIX = "cannot_fix", _("cannot fix")
+
+    route = models.ForeignKey(CrewRoute, on_delete=models.CASCADE, related_name="stops")
+    issue = models.ForeignKey("reports.Issue", on_delete=models.CASCADE, related_name="route_stops")
+    position = models.PositiveSmallIntegerField()
+    arrives_at = models.DateTimeField()
+    departs_at = models.DateTimeField()
+    late_s = models.PositiveIntegerField(default=0)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PLANNED)
+
+    class Meta:
+        ordering = ["route", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.position}. #{self.issue_id}"
+
+
+class LeftOut(models.Model):
+    """An open issue the plan could not fit, and why."""
+
+    plan = models.ForeignKey(RoutePlan, on_delete=models.CASCADE, related_name="left_out")
+    issue = models.ForeignKey("reports.Issue", on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=200)
+
+    def __str__(self) -> str:
+        return f"#{self.issue_id}: {self.reason}"

@@ -1,0 +1,337 @@
+"""Benchmark crew routing on the demo city's road network: our planner against two baselines.
+
+    .venv/bin/python bench/routing.py [--instances 50x1,200x2,500x4] [--seed N]
+        [--time-limit 5] [--reference-s 30] [--out bench/results/routing.json] [--pgrouting DSN]
+        [--libraries]
+
+Instances are generated on the road graph of fixtures/osm/helsinki.osm.pbf with a fixed seed:
+N open issues at random places along the drivable streets, a realistic priority mix (2%
+emergencies, 18% urgent due 1-6 hours into the shift, 45% normal with an SLA deadline between
+yesterday and five days ahead, 35% low without deadline), 10-30 minutes of work each, and
+K crews on a 07:30-15:30 shift from two depots. There is more work than time, so every method
+also chooses what to leave for tomorrow.
+
+Rows per instance, all timed and scored the same way (routing.solve.assemble):
+- "planner urgency": routing.solve with objective "urgency" (OR-Tools), --time-limit seconds;
+- "planner distance": objective "distance" (PyVRP): the shortest routes, deadlines ignored;
+- "urgent first + NN": what a coordinator does by hand: the next free crew takes the most
+  urgent class left, nearest stop first, while it fits in the shift;
+- "reference distance": the distance objective searched for --reference-s seconds with two
+  seeds, the best kept: the "best tour we can find" the planner's gap is measured against.
+
+Then "tour" instances for the 2% target: the same stops as a street-light inspection round
+(2 minutes each, every stop mandatory, all of them fit), distance mode against a reference.
+
+With --libraries, "ortools distance" rows search the distance objective with OR-Tools rather
+than PyVRP, the comparison behind the choice of PyVRP for it. With --pgrouting DSN, the
+matrices are also timed against pgr_dijkstraCostMatrix on the same nodes.
+
+Columns: stops served and left out; road km; weighted lateness in weight-hours, counting a
+left-out stop as reached tomorrow at 07:30 (so leaving urgent work out is not free); SLA
+breaches (deadline before 15:30 today and not reached by it); solve seconds.
+"""
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import sys
+import time
+from dataclasses import dataclass, replace
+from importlib.metadata import version
+from pathlib import Path
+
+if __package__ in (None, ""):
+    # Run as `python bench/routing.py`: bench/ comes first on sys.path, the project must.
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
+import numpy as np
+
+from geo.osm import line_length_m, read_extract
+from routing import baseline, ortools_model
+from routing.graph import RoadGraph, build_graph
+from routing.solve import Crew, Plan, Problem, Stop, assemble, prepare, solve, validate
+
+DEMO = Path(__file__).resolve().parent.parent / "fixtures" / "osm" / "helsinki.osm.pbf"
+DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "routing.json"
+DEPOTS = [(60.17600, 24.94198), (60.16428, 24.94608)]  # Kaisaniemi, Kaartinkaupunki
+SHIFT = (7 * 3600 + 1800, 15 * 3600 + 1800)
+DAY_S = 86_400
+# (class, share, weight, service choices in s, deadline from shift start in s or None)
+MIX = [
+    ("emergency", 0.02, 20.0, (1800,), (1800, 3600)),
+    ("urgent", 0.18, 8.0, (1200, 1800), (3600, 6 * 3600)),
+    ("normal", 0.45, 3.0, (600, 900, 1200), (-DAY_S, 5 * DAY_S)),
+    ("low", 0.35, 1.0, (600, 900), None),
+]
+
+
+@dataclass(frozen=True)
+class Row:
+    instance: str
+    method: str
+    served: int
+    left_out: int
+    served_weight: float
+    road_km: float
+    weighted_lateness_wh: float
+    sla_breaches: int
+    solve_s: float
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parse(argv)
+    started = time.perf_counter()
+    extract = read_extract(DEMO)
+    graph = build_graph(extract.segments)
+    streets = [s.coords for s in extract.segments if s.drivable]
+    print(f"road graph: {graph.node_count} nodes, {graph.duration_s.nnz} directed edges")
+    print(_header())
+    day_rows, tour_rows = [], []
+    for stops, crews in args.instances:
+        problem = generate(graph, streets, stops, crews, args.seed, args.time_limit)
+        for row in run_day(problem, f"{stops}x{crews}", args.reference_s, args.libraries):
+            print(_line(row))
+            day_rows.append(row)
+    print("\ntour instances (inspection round: every stop mandatory, 2 min each, all fit)")
+    print(_header())
+    for stops, crews in args.instances:
+        problem = tour(generate(graph, streets, stops, crews, args.seed, args.time_limit))
+        for row in run_tour(problem, f"{stops}x{crews}", args.reference_s, args.libraries):
+            print(_line(row))
+            tour_rows.append(row)
+    matrices = _pgrouting(graph, args.pgrouting) if args.pgrouting else None
+    payload = {
+        "command": shlex.join([sys.executable, *sys.argv]),
+        "seed": args.seed,
+        "time_limit_s": args.time_limit,
+        "reference_s": args.reference_s,
+        "machine": _machine(),
+        "day": [row.__dict__ for row in day_rows],
+        "tour": [row.__dict__ for row in tour_rows],
+        "matrix_timings": matrices,
+        "run_s": round(time.perf_counter() - started, 1),
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(payload, indent=2))
+    print(f"\n{payload['command']}\nran in {payload['run_s']} s; saved {args.out}")
+
+
+def generate(
+    graph: RoadGraph,
+    streets: list[tuple[tuple[float, float], ...]],
+    n_stops: int,
+    n_crews: int,
+    seed: int,
+    time_limit_s: float,
+) -> Problem:
+    """Draw a day of open issues along the streets, seeded by (seed, stops, crews)."""
+    rng = np.random.default_rng([seed, n_stops, n_crews])
+    lengths = np.array([line_length_m(coords) for coords in streets])
+    points = [_point_on_street(streets, lengths, rng) for _ in range(n_stops)]
+    nodes, _ = graph.snap([*DEPOTS, *points])
+    duration, distance = graph.matrices(nodes)
+    classes = rng.choice(len(MIX), n_stops, p=[share for _, share, *_ in MIX])
+    stops = []
+    for i, k in enumerate(classes):
+        name, _, weight, services, window = MIX[k]
+        deadline = None if window is None else SHIFT[0] + int(rng.integers(*window))
+        stops.append(
+            Stop(
+                id=f"{name}-{i}",
+                service_s=int(rng.choice(services)),
+                weight=weight,
+                deadline_s=deadline,
+                mandatory=name == "emergency",
+                emergency=name == "emergency",
+            )
+        )
+    return Problem(
+        stops=stops,
+        stop_nodes=list(range(len(DEPOTS), len(DEPOTS) + n_stops)),
+        crews=[Crew(f"crew{j}", j % len(DEPOTS), *SHIFT) for j in range(n_crews)],
+        duration_s=duration,
+        distance_m=distance,
+        objective="urgency",
+        time_limit_s=time_limit_s,
+        seed=seed,
+    )
+
+
+def tour(problem: Problem) -> Problem:
+    """The same places as an inspection round: 2 minutes each, all mandatory, all fit."""
+    stops = [replace(s, service_s=120, mandatory=True, emergency=False) for s in problem.stops]
+    return replace(problem, stops=stops, objective="distance")
+
+
+def run_day(problem: Problem, name: str, reference_s: float, libraries: bool) -> list[Row]:
+    distance = replace(problem, objective="distance")
+    rows = [
+        score(name, "planner urgency", problem, solve(problem)),
+        score(name, "planner distance", problem, solve(distance)),
+        score(name, "urgent first + NN", problem, urgent_first(problem)),
+    ]
+    if libraries:
+        rows.append(score(name, "ortools distance", problem, ortools_distance(distance)))
+    rows.append(score(name, "reference distance", problem, reference(problem, reference_s)))
+    return rows
+
+
+def run_tour(problem: Problem, name: str, reference_s: float, libraries: bool) -> list[Row]:
+    rows = [score(name, "planner distance", problem, solve(problem))]
+    if libraries:
+        rows.append(score(name, "ortools distance", problem, ortools_distance(problem)))
+    rows.append(score(name, "reference distance", problem, reference(problem, reference_s)))
+    return rows
+
+
+def ortools_distance(problem: Problem) -> Plan:
+    """The distance objective searched by OR-Tools instead of PyVRP (--libraries)."""
+    started = time.perf_counter()
+    duration, distance = validate(problem)
+    search = prepare(problem, duration)
+    orders = ortools_model.search_routes(problem, search, duration, distance)
+    plan = assemble(problem, search, orders, duration, distance)
+    return replace(plan, solver="ortools", solve_s=round(time.perf_counter() - started, 3))
+
+
+def reference(problem: Problem, seconds: float) -> Plan:
+    runs = [
+        solve(replace(problem, objective="distance", time_limit_s=seconds, seed=seed))
+        for seed in (101, 102)
+    ]
+    return min(runs, key=lambda plan: (-_served_weight(problem, plan), _km(plan)))
+
+
+def urgent_first(problem: Problem) -> Plan:
+    """Plan the day as dispatched by hand (routing.baseline.urgent_first)."""
+    started = time.perf_counter()
+    duration, distance = validate(problem)
+    search = prepare(problem, duration)
+    orders = baseline.urgent_first(problem, search, duration)
+    plan = assemble(problem, search, orders, duration, distance)
+    return replace(plan, solver="by hand", solve_s=round(time.perf_counter() - started, 3))
+
+
+def score(instance: str, method: str, problem: Problem, plan: Plan) -> Row:
+    """Score a plan with the same rules for every method (see the module docstring)."""
+    tomorrow = SHIFT[0] + DAY_S
+    reached = {v.stop_id: v.arrival_s for route in plan.routes for v in route.visits}
+    lateness = breaches = 0.0
+    for stop in problem.stops:
+        if stop.deadline_s is None:
+            continue
+        arrival = reached.get(stop.id, tomorrow)
+        lateness += stop.weight * max(0, arrival - stop.deadline_s)
+        breaches += stop.deadline_s <= SHIFT[1] and arrival > stop.deadline_s
+    return Row(
+        instance=instance,
+        method=method,
+        served=len(reached),
+        left_out=len(plan.left_out),
+        served_weight=_served_weight(problem, plan),
+        road_km=_km(plan),
+        weighted_lateness_wh=round(lateness / 3600, 1),
+        sla_breaches=int(breaches),
+        solve_s=plan.solve_s,
+    )
+
+
+def _served_weight(problem: Problem, plan: Plan) -> float:
+    served = {v.stop_id for route in plan.routes for v in route.visits}
+    return round(sum(stop.weight for stop in problem.stops if stop.id in served), 1)
+
+
+def _km(plan: Plan) -> float:
+    return round(sum(route.distance_m for route in plan.routes) / 1000, 2)
+
+
+def _point_on_street(
+    streets: list[tuple[tuple[float, float], ...]], lengths: np.ndarray, rng: np.random.Generator
+) -> tuple[float, float]:
+    """Return a (lat, lon) drawn along the streets (a segment by its length)."""
+    coords = streets[rng.choice(len(streets), p=lengths / lengths.sum())]
+    k = int(rng.integers(len(coords) - 1))
+    t = rng.random()
+    (lon1, lat1), (lon2, lat2) = coords[k], coords[k + 1]
+    return lat1 + t * (lat2 - lat1), lon1 + t * (lon2 - lon1)
+
+
+def _header() -> str:
+    return (
+        f"{'instance':<9}{'method':<21}{'served':>7}{'left':>6}{'weight':>8}{'road km':>9}"
+        f"{'w.late wh':>11}{'breaches':>9}{'solve s':>9}"
+    )
+
+
+def _line(row: Row) -> str:
+    return (
+        f"{row.instance:<9}{row.method:<21}{row.served:>7}{row.left_out:>6}"
+        f"{row.served_weight:>8.0f}{row.road_km:>9.2f}{row.weighted_lateness_wh:>11.1f}"
+        f"{row.sla_breaches:>9}{row.solve_s:>9.2f}"
+    )
+
+
+def _machine() -> dict[str, object]:
+    return {
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "ortools": version("ortools"),
+        "pyvrp": version("pyvrp"),
+        "scipy": version("scipy"),
+    }
+
+
+def _pgrouting(graph: RoadGraph, dsn: str) -> list[dict[str, float]]:
+    """Time scipy's matrices against pgr_dijkstraCostMatrix on the same nodes (geo_roadsegment
+    as loaded by `manage.py import_roads`; its costs ignore our class factors, so only the
+    timings compare)."""
+    import psycopg
+
+    edges = (
+        "SELECT id, source, target, cost_s AS cost, reverse_cost_s AS reverse_cost"
+        " FROM geo_roadsegment WHERE drivable"
+    )
+    rng = np.random.default_rng(1)
+    timings = []
+    with psycopg.connect(dsn) as conn:
+        for size in (50, 200, 500):
+            nodes = rng.choice(graph.node_count, size, replace=False).tolist()
+            started = time.perf_counter()
+            graph.matrices(nodes)
+            scipy_s = time.perf_counter() - started
+            started = time.perf_counter()
+            conn.execute(
+                "SELECT * FROM pgr_dijkstraCostMatrix(%s, %s::bigint[], true)",
+                [edges, [int(graph.osm_ids[n]) for n in nodes]],
+            ).fetchall()
+            pgrouting_s = time.perf_counter() - started
+            timings.append({"nodes": size, "scipy_s": scipy_s, "pgrouting_s": pgrouting_s})
+            print(f"{size} x {size} matrix: scipy {scipy_s:.3f} s, pgRouting {pgrouting_s:.3f} s")
+    return timings
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--instances",
+        default="50x1,200x2,500x4",
+        type=lambda text: [tuple(int(n) for n in item.split("x")) for item in text.split(",")],
+        help="stops x crews, comma-separated",
+    )
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--time-limit", type=float, default=5.0, help="planner seconds")
+    parser.add_argument("--reference-s", type=float, default=30.0, help="reference seconds")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--pgrouting", metavar="DSN", help="also time pgr_dijkstraCostMatrix")
+    parser.add_argument(
+        "--libraries", action="store_true", help="add OR-Tools rows for the distance objective"
+    )
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    main()
