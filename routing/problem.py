@@ -3,7 +3,7 @@
 Pure: no database. Stops and depots are given either as coordinates, snapped to a road graph
 read from an OSM extract (or to straight lines when "network" is null), or as indexes into an
 explicit "matrix". Every error names the offending field, e.g. `stops[3].lat: must be a
-number between -90 and 90`. The schema, with an example, is in routing/README_SECTION.md.
+number between -90 and 90`. The schema, with an example, is in README.md ("Crew routes").
 """
 
 import itertools
@@ -31,7 +31,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEMO_NETWORK = PROJECT_ROOT / "fixtures" / "osm" / "helsinki.osm.pbf"
 MAX_TIME_LIMIT_S = 60.0
 DEFAULT_TIME_LIMIT_S = 2.0
-FAR_FROM_ROAD_M = 250.0  # farther than this from any drivable node: probably off the extract
+FAR_FROM_ROAD_M = 250.0  # farther than this from any junction: probably off the extract
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
 
@@ -217,7 +217,7 @@ def _from_coordinates(
     ]
     for label, metres in zip(labels, snapped_m, strict=False):
         if metres > FAR_FROM_ROAD_M:
-            notes.append(f"{label} is {round(metres)} m from the nearest road of the network")
+            notes.append(f"{label} is {round(metres)} m from the nearest junction of the network")
     context = Context("road", stop_points, own[:n_stops], own[n_stops:], notes, graph, graph_nodes)
     return (duration, distance, own[:n_stops], own[n_stops:]), context
 

@@ -1,7 +1,7 @@
 """The "distance" objective as a PyVRP model: the search behind routing.solve for pure routes.
 
-PyVRP finds shorter routes than OR-Tools in the same time (routing/README_SECTION.md: 2.9% from
-the best known tour at 200 stops in 5 s, against 10.4%), but has no way to say "this stop
+PyVRP finds shorter routes than OR-Tools in the same time (README.md, "Choosing the solver
+library": a 500-stop round in 5 s, 29.0 km against 34.1 km), but has no way to say "this stop
 comes first", so emergencies are placed first: OR-Tools orders the emergencies alone, earliest
 arrivals first (routing.ortools_model.emergency_runs), and PyVRP routes the rest from where
 each crew is after its emergencies.

@@ -23,7 +23,7 @@ minutes of driving (LATENESS_PER_WEIGHT). A stop left out costs what a day of la
 plus the lateness it will have when served tomorrow morning, so overdue work is not dropped
 just because serving it today shows how late it is.
 
-Two libraries search, each where it measured best (routing/README_SECTION.md): OR-Tools
+Two libraries search, each where it measured best (README.md, "Crew routes"): OR-Tools
 for "urgency" (routing/ortools_model.py), which models weighted lateness exactly with soft
 upper bounds on arrival times, and PyVRP for "distance" (routing/pyvrp_model.py), which finds
 shorter routes in the same time but cannot model lateness.
