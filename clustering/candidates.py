@@ -231,12 +231,17 @@ def _widest_radius_m(category: Category, category_ids: list[int]) -> float:
     return float(max(radii, default=category.duplicate_radius_m))
 
 
-def recent_descriptions(issue_ids: list[int], per_issue: int) -> dict[int, list[str]]:
+def recent_descriptions(
+    issue_ids: list[int], per_issue: int, *, public_only: bool = False
+) -> dict[int, list[str]]:
+    """Each issue's latest non-empty descriptions, newest first (one query, windowed)."""
     if not issue_ids:
         return {}
+    reports = Report.objects.filter(issue_id__in=issue_ids)
+    if public_only:
+        reports = reports.filter(hidden=False)
     rows = (
-        Report.objects.filter(issue_id__in=issue_ids)
-        .exclude(description="")
+        reports.exclude(description="")
         .annotate(
             n=Window(
                 RowNumber(),

@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 from rest_framework_gis.pagination import GeoJsonPagination
 
 from clustering.actions import ClusteringRefused, merge_issues, split_reports
-from clustering.candidates import nearby_open_issues
+from clustering.candidates import nearby_open_issues, recent_descriptions
 from geo.querysets import area_at, inside_municipality
 from geo.units import WGS84, make_point
 from reports.actions import IssueClosed, PhotoStorageError, submit_report, support_issue
@@ -282,16 +282,8 @@ def _thumbnails_and_latest_descriptions(
     )
     for issue_id, thumbnail, image in rows:
         photos.setdefault(issue_id, default_storage.url(thumbnail or image))
-    descriptions: dict[int, str] = {}
-    latest = (
-        Report.objects.filter(issue_id__in=issue_ids, hidden=False)
-        .exclude(description="")
-        .order_by("-created_at")
-        .values_list("issue_id", "description")
-    )
-    for issue_id, description in latest:
-        descriptions.setdefault(issue_id, description)
-    return {i: (photos.get(i), descriptions.get(i, "")) for i in issue_ids}
+    latest = recent_descriptions(issue_ids, 1, public_only=True)
+    return {i: (photos.get(i), latest.get(i, [""])[0]) for i in issue_ids}
 
 
 class IssueSupportView(APIView):

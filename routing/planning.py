@@ -18,7 +18,13 @@ from django.utils.translation import gettext as _
 from geo.models import Department
 from reports.models import Issue
 from reports.querysets import open_issues
-from routing.graph import STRAIGHT_LINE_NOTE, RoadGraph, straight_line_matrices
+from routing.graph import (
+    STRAIGHT_LINE_CIRCUITY,
+    STRAIGHT_LINE_NOTE,
+    STRAIGHT_LINE_SPEED_KMH,
+    RoadGraph,
+    straight_line_matrices,
+)
 from routing.models import CrewRoute, LeftOut, RoutePlan, RouteStop
 from routing.network import network_graph
 from routing.solve import Crew, Objective, Plan, Problem, Stop, solve
@@ -124,7 +130,14 @@ def _matrices(graph: RoadGraph | None, points: list[tuple[float, float]]) -> Mat
     if graph is None:
         duration, distance = straight_line_matrices(points)
         return Matrices(
-            duration, distance, None, [STRAIGHT_LINE_NOTE.format(circuity=1.3, speed=30)]
+            duration,
+            distance,
+            None,
+            [
+                STRAIGHT_LINE_NOTE.format(
+                    circuity=STRAIGHT_LINE_CIRCUITY, speed=STRAIGHT_LINE_SPEED_KMH
+                )
+            ],
         )
     nodes, _snapped_m = graph.snap(points)
     duration, distance = graph.matrices(nodes)

@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from reports.models import Issue
 from routing.models import RouteStop
-from routing.planning import PlanningRefused, current_plan, plan_routes
 
 logger = logging.getLogger(__name__)
 
@@ -19,6 +18,9 @@ def replan_for_emergency(issue_id: int) -> int | None:
     Stops already done or under way stay first; returns the new plan's id, or None when
     there is nothing to re-plan (no plan today, or the emergency is already on a route).
     """
+    # Imported here: web processes import this module (to queue the task) but never plan.
+    from routing.planning import PlanningRefused, current_plan, plan_routes
+
     issue = Issue.objects.select_related("department").filter(pk=issue_id).first()
     if issue is None or not issue.emergency or issue.department is None:
         return None

@@ -45,11 +45,13 @@ def test_more_people_raise_priority_with_diminishing_returns() -> None:
     assert hundred - one == pytest.approx(30)
 
 
-def test_emergency_outweighs_severity_and_urgency_alone() -> None:
-    assert (
-        priority(emergency=True, base_severity=1, urgencies=[1])
-        > priority(base_severity=5, urgencies=[5]) - 30
-    )
+def test_an_emergency_outranks_the_most_severe_ordinary_issue() -> None:
+    emergency = priority(emergency=True, base_severity=3, urgencies=[3])
+    severe = priority(base_severity=5, urgencies=[3])
+
+    assert emergency == 80.0  # 30 severity + 10 urgency + 40 emergency
+    assert severe == 60.0
+    assert emergency > severe
 
 
 def test_deadline_term_grows_from_half_the_sla_and_caps() -> None:
