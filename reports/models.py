@@ -456,3 +456,21 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return f"subscription to #{self.issue_id}"
+
+
+class Delivery(models.Model):
+    """One e-mail of a timeline entry to one subscriber: the row makes sending idempotent."""
+
+    entry = models.ForeignKey(TimelineEntry, on_delete=models.CASCADE, related_name="deliveries")
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "subscription"], name="delivery_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"entry {self.entry_id} to subscription {self.subscription_id}"

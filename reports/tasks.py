@@ -6,12 +6,12 @@ from celery import shared_task
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from geo.geocode import reverse_geocode
-from reports.models import Issue, Photo, Report, TimelineEntry
+from reports.models import Delivery, Issue, Photo, Report, TimelineEntry
 from reports.photos import make_thumbnail
 
 logger = logging.getLogger(__name__)
@@ -100,3 +100,28 @@ def refresh_open_priorities() -> int:
         refresh_issue(issue)
         count += 1
     return count
+
+
+@shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=8)
+def send_issue_update(entry_id: int) -> int:
+    """E-mail a public timeline entry to each follower of its issue, once each; return how many.
+
+    The delivery row and the e-mail go together: when sending fails the row is rolled back
+    and the retry sends it; a second run, or a second worker, skips who already has it.
+    """
+    from reports.notify import followers, update_message
+
+    entry = TimelineEntry.objects.filter(pk=entry_id, public=True).select_related("issue__category")
+    found = entry.first()
+    if found is None:
+        return 0
+    sent = 0
+    for subscription in followers(found):
+        try:
+            with transaction.atomic():
+                Delivery.objects.create(entry=found, subscription=subscription)
+                update_message(found, subscription).send()
+        except IntegrityError:
+            continue  # already delivered by an earlier run
+        sent += 1
+    return sent

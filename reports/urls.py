@@ -6,4 +6,5 @@ urlpatterns = [
     path("", views.submit_page, name="submit"),
     path("t/<str:code>/", views.track_page, name="track"),
     path("issues/<int:pk>/", views.issue_page, name="issue"),
+    path("unsubscribe/<str:token>/", views.unsubscribe_page, name="unsubscribe"),
 ]

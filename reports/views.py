@@ -17,7 +17,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
+from django.views.decorators.http import require_http_methods
 
 from geo.models import Municipality
 from reports.models import (
@@ -27,9 +28,11 @@ from reports.models import (
     PublicStatus,
     Report,
     Status,
+    Subscription,
     TimelineEntry,
 )
 from reports.querysets import public_issues, public_photos, public_timeline
+from routing.models import RouteStop
 
 # What the citizen form offers for the urgency (1-5), in words.
 URGENCY_CHOICES: list[tuple[int, Promise]] = [
@@ -147,8 +150,18 @@ def issue_context(pk: int) -> dict[str, Any]:
         .order_by("created_at")
         .values_list("description", "created_at")[:PAGE_DESCRIPTIONS]
     ]
+    # The crew's photo of the finished work (routing.actions.finish_stop): closed issues only.
+    after_photos = []
+    if issue.status == Status.CLOSED:
+        after_photos = list(
+            RouteStop.objects.filter(issue=issue, state=RouteStop.State.DONE)
+            .exclude(after_photo="")
+            .order_by("-state_changed_at")
+            .only("after_photo")[:PAGE_PHOTOS]
+        )
     return {
         "issue": issue,
+        "after_photos": after_photos,
         "public_status": PublicStatus(issue.public_status),
         "close_reason_label": CloseReason(issue.close_reason).label if issue.close_reason else "",
         "timeline": [timeline_item(entry) for entry in entries],
@@ -169,3 +182,18 @@ def timeline_item(entry: TimelineEntry) -> TimelineItem:
         text=entry.text,
         created_at=entry.created_at,
     )
+
+
+# The secret token is the only credential: mail providers' one-click unsubscribe (RFC 8058)
+# POSTs without a CSRF token, and a forged POST would need the token anyway.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe_page(request: HttpRequest, token: str) -> HttpResponse:
+    """Stop a follower's e-mails about one issue: GET asks to confirm, POST does it."""
+    subscription = Subscription.objects.filter(token=token).select_related("issue").first()
+    if subscription is None:
+        return render(request, "reports/unsubscribe.html", {"subscription": None}, status=404)
+    if request.method == "POST" and subscription.active:
+        Subscription.objects.filter(pk=subscription.pk).update(active=False)
+        subscription.active = False
+    return render(request, "reports/unsubscribe.html", {"subscription": subscription})

@@ -11,7 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import IsAdminUser
+from rest_framework.permissions import IsAdminUser, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,6 +20,7 @@ from geo.models import Department
 from routing.gpx import route_gpx
 from routing.models import CrewRoute, RoutePlan
 from routing.planning import PlanningRefused, current_plan, plan_routes
+from routing.querysets import visible_routes
 
 
 class PlanRequestSerializer(serializers.Serializer):
@@ -140,11 +141,14 @@ class DepartmentRoutesView(APIView):
 
 
 class RouteGpxView(APIView):
-    permission_classes = [IsAdminUser]
+    # Staff, and the members of the route's crew (others get 404: not even its existence).
+    permission_classes = [IsAuthenticated]
 
     @extend_schema(responses={(200, "application/gpx+xml"): OpenApiTypes.STR}, summary="GPX")
     def get(self, request: Request, pk: int) -> HttpResponse:
-        route = get_object_or_404(CrewRoute.objects.select_related("plan", "crew"), pk=pk)
+        route = get_object_or_404(
+            visible_routes(request.user).select_related("plan", "crew"), pk=pk
+        )
         response = HttpResponse(route_gpx(route), content_type="application/gpx+xml")
         response["Content-Disposition"] = f'attachment; filename="route-{route.pk}.gpx"'
         return response

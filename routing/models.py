@@ -1,5 +1,7 @@
 import datetime as dt
+import secrets
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +17,10 @@ class Crew(models.Model):
     shift_start = models.TimeField(_("shift start"), default=dt.time(7, 30))
     shift_end = models.TimeField(_("shift end"), default=dt.time(15, 30))
     active = models.BooleanField(_("active"), default=True)
+    # The people who work in the crew: they see its routes on the crew page.
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="crews", verbose_name=_("members")
+    )
 
     class Meta:
         verbose_name = _("crew")
@@ -69,12 +75,23 @@ class CrewRoute(models.Model):
         return f"{self.crew} {self.plan.date}"
 
 
+def after_photo_path(instance: "RouteStop", filename: str) -> str:
+    return f"after/{secrets.token_hex(2)}/{secrets.token_hex(12)}.jpg"
+
+
 class RouteStop(models.Model):
     class State(models.TextChoices):
         PLANNED = "planned", _("planned")
         IN_PROGRESS = "in_progress", _("in progress")
         DONE = "done", _("done")
         CANNOT_FIX = "cannot_fix", _("cannot fix")
+
+    class CannotFix(models.TextChoices):
+        NOT_FOUND = "not_found", _("the problem is not there")
+        NEEDS_EQUIPMENT = "needs_equipment", _("needs other equipment or a contractor")
+        NO_ACCESS = "no_access", _("the place cannot be reached")
+        NOT_OURS = "not_ours", _("not our department's work")
+        OTHER = "other", _("other reason")
 
     route = models.ForeignKey(CrewRoute, on_delete=models.CASCADE, related_name="stops")
     issue = models.ForeignKey("reports.Issue", on_delete=models.CASCADE, related_name="route_stops")
@@ -83,6 +100,15 @@ class RouteStop(models.Model):
     departs_at = models.DateTimeField()
     late_s = models.PositiveIntegerField(default=0)
     state = models.CharField(max_length=12, choices=State.choices, default=State.PLANNED)
+    cannot_fix_reason = models.CharField(max_length=20, choices=CannotFix.choices, blank=True)
+    # The crew's own words: internal, never on a public page.
+    note = models.TextField(max_length=2000, blank=True)
+    # The photo of the finished work, re-encoded without metadata; public on the issue page.
+    after_photo = models.ImageField(upload_to=after_photo_path, blank=True)
+    state_changed_at = models.DateTimeField(null=True, blank=True)
+    state_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["route", "position"]

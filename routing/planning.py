@@ -65,9 +65,14 @@ def plan_routes(
     crews = list(department.crews.filter(active=True).select_related("depot"))
     if not crews:
         raise PlanningRefused(_("This department has no active crew."))
+    # An issue a crew could not fix today waits for the coordinator, not for another crew.
+    given_up_today = RouteStop.objects.filter(
+        state=RouteStop.State.CANNOT_FIX, route__plan__department=department, route__plan__date=day
+    ).values("issue_id")
     issues = list(
         open_issues()
         .filter(department=department)
+        .exclude(pk__in=given_up_today)
         .order_by("-emergency", "-priority", "id")[:MAX_STOPS]
     )
     if not issues:
@@ -100,7 +105,10 @@ def plan_routes(
         now_s=int((now - midnight).total_seconds()) if now and now.date() == day else None,
     )
     plan = solve(problem)
-    return _store(department, day, problem, plan, matrices, graph, issues, crews, midnight)
+    stored = _store(department, day, problem, plan, matrices, graph, issues, crews, midnight)
+    if previous is not None:
+        _carry_work_under_way(previous, stored)
+    return stored
 
 
 def current_plan(department: Department, day: dt.date) -> RoutePlan | None:
@@ -162,6 +170,20 @@ def _started(previous: RoutePlan, still_open: set[str]) -> dict[str, list[str]]:
         if str(stop.issue_id) in still_open:
             prefix.setdefault(str(stop.route.crew_id), []).append(str(stop.issue_id))
     return prefix
+
+
+def _carry_work_under_way(previous: RoutePlan, stored: RoutePlan) -> None:
+    """Keep the stops a crew had started as started in the new plan (same crew, same issue)."""
+    for stop in RouteStop.objects.filter(
+        route__plan=previous, state=RouteStop.State.IN_PROGRESS
+    ).select_related("route"):
+        RouteStop.objects.filter(
+            route__plan=stored, route__crew_id=stop.route.crew_id, issue_id=stop.issue_id
+        ).update(
+            state=stop.state,
+            state_changed_at=stop.state_changed_at,
+            state_changed_by=stop.state_changed_by_id,
+        )
 
 
 def _store(

@@ -1,0 +1,156 @@
+"""The crew's pages: today's routes, one route as an ordered list with its map, the printable
+route sheet, and the buttons that record the work done at each stop.
+
+Plain HTML forms (they work without JavaScript, on a weak signal); the map is an addition
+drawn by routing/static/routing/route-map.js. Crews see the issues' public facts and the
+citizens' descriptions, never who reported them.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from reports.models import Report
+from reports.photos import PhotoError, process_photo
+from routing.actions import FINAL_STATES, CannotFix, StopRefused, finish_stop, give_up_stop
+from routing.actions import start_stop as start_stop_action
+from routing.models import CrewRoute
+from routing.querysets import visible_crews, visible_routes, visible_stops
+
+NOTE_MAX_CHARS = 2000
+
+
+@login_required
+def crew_home(request: HttpRequest) -> HttpResponse:
+    """Today's route of each crew the user sees; straight to it when there is only one."""
+    today = timezone.localdate()
+    crews = list(visible_crews(request.user).filter(active=True).select_related("department"))
+    routes = {
+        route.crew_id: route
+        for route in CrewRoute.objects.filter(
+            crew__in=crews, plan__date=today, plan__superseded=False
+        ).select_related("plan")
+    }
+    if len(crews) == 1 and crews[0].pk in routes and not request.user.is_staff:
+        return redirect("crew-route", pk=routes[crews[0].pk].pk)
+    rows = [{"crew": crew, "route": routes.get(crew.pk)} for crew in crews]
+    return render(request, "routing/crew_home.html", {"rows": rows, "today": today})
+
+
+@login_required
+def route_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """One crew route: the ordered stops with what to do at each, and the route map."""
+    return render(request, "routing/route.html", _route_context(request, pk))
+
+
+@login_required
+def route_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    """The same route as a printable sheet, for crews without a device."""
+    return render(request, "routing/route_sheet.html", _route_context(request, pk))
+
+
+@login_required
+@require_POST
+def stop_action(request: HttpRequest, pk: int, action: str) -> HttpResponseRedirect:
+    """Record what the crew did at a stop (start, done, cannot_fix), then back to the route."""
+    stop = get_object_or_404(visible_stops(request.user).only("id", "route_id", "position"), pk=pk)
+    back = reverse("crew-route", args=[stop.route_id]) + f"#stop-{stop.position}"
+    note = request.POST.get("note", "").strip()
+    try:
+        if len(note) > NOTE_MAX_CHARS:
+            raise StopRefused(
+                _("The note is too long: at most %(n)s characters.") % {"n": NOTE_MAX_CHARS}
+            )
+        if action == "start":
+            start_stop_action(stop.pk, actor=request.user)
+            messages.success(request, _("Stop %(n)s: work started.") % {"n": stop.position})
+        elif action == "done":
+            upload = request.FILES.get("photo")
+            if upload is None:
+                raise StopRefused(_("Take a photo of the finished work."))
+            photo = process_photo(
+                upload.read(),
+                max_bytes=settings.PHOTO_MAX_BYTES,
+                max_pixels=settings.PHOTO_MAX_PIXELS,
+                max_side_px=settings.PHOTO_MAX_SIDE_PX,
+            )
+            finish_stop(stop.pk, actor=request.user, photo=photo, note=note)
+            messages.success(request, _("Stop %(n)s: done. Thank you.") % {"n": stop.position})
+        elif action == "cannot_fix":
+            reason = request.POST.get("reason", "")
+            give_up_stop(stop.pk, actor=request.user, reason=reason, note=note)
+            messages.success(
+                request, _("Stop %(n)s: recorded as not fixed.") % {"n": stop.position}
+            )
+        else:
+            raise Http404("No such action.")
+    except (StopRefused, PhotoError) as exc:
+        messages.error(request, str(exc))
+    return HttpResponseRedirect(back)
+
+
+def _route_context(request: HttpRequest, pk: int) -> dict[str, Any]:
+    route = get_object_or_404(
+        visible_routes(request.user).select_related("plan", "crew__depot", "crew__department"),
+        pk=pk,
+    )
+    stops = list(route.stops.select_related("issue__category").order_by("position"))
+    descriptions = dict(
+        Report.objects.filter(issue_id__in=[s.issue_id for s in stops], hidden=False)
+        .exclude(description="")
+        .order_by("issue_id", "created_at")
+        .distinct("issue_id")
+        .values_list("issue_id", "description")
+    )
+    now = timezone.now()
+    depot = route.crew.depot
+    current = None
+    if route.plan.superseded:
+        current = (
+            CrewRoute.objects.filter(
+                crew=route.crew, plan__date=route.plan.date, plan__superseded=False
+            )
+            .only("id")
+            .first()
+        )
+    items = [
+        {
+            "stop": stop,
+            "description": descriptions.get(stop.issue_id, ""),
+            "late": stop.issue.due_at is not None and stop.issue.due_at < now,
+            "final": stop.state in FINAL_STATES,
+        }
+        for stop in stops
+    ]
+    return {
+        "route": route,
+        "items": items,
+        "current_route": current,
+        "finished": sum(1 for item in items if item["final"]),
+        "cannot_fix_reasons": CannotFix.choices,
+        "distance_km": f"{route.distance_m / 1000:.1f}",
+        "map_config": {
+            "tileUrl": settings.TILE_URL,
+            "tileAttribution": settings.TILE_ATTRIBUTION,
+            "depot": {"lat": depot.location.y, "lon": depot.location.x, "name": depot.name},
+            "line": [[lat, lon] for lon, lat in route.line],
+            "stops": [
+                {
+                    "n": stop.position,
+                    "lat": stop.issue.location.y,
+                    "lon": stop.issue.location.x,
+                    "state": stop.state,
+                    "label": f"{stop.position}. {stop.issue.category.name}",
+                }
+                for stop in stops
+            ],
+        },
+    }

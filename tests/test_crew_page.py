@@ -1,0 +1,298 @@
+"""The crew's route page and its buttons: each one moves the stop and the issue together,
+tells the issue's followers, and refuses what makes no sense (real PostGIS, real files)."""
+
+import datetime as dt
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils import timezone
+from PIL import Image
+from rest_framework.test import APIClient
+
+from reports import tasks
+from reports.models import Issue, Reporter, Status, Subscription, TimelineEntry
+from routing.models import Crew, CrewRoute, RoutePlan, RouteStop
+from routing.planning import plan_routes
+from tests.factories import INSIDE, Territory, jpeg_bytes, moved, stored_files
+
+NAME, EMAIL, PHONE = "Mariangela Esposito", "mariangela.esposito@example.org", "+39 347 5550199"
+CREW_NOTE = "Il tombino accanto è rotto, serve la ditta esterna."
+
+
+@pytest.fixture
+def crew(territory: Territory) -> Crew:
+    return Crew.objects.create(
+        department=territory.roads,
+        name="Squadra A",
+        depot=territory.roads.depots.get(),
+        shift_start=dt.time(0, 0),
+        shift_end=dt.time(23, 59),
+    )
+
+
+@pytest.fixture
+def worker(crew: Crew) -> AbstractBaseUser:
+    user = get_user_model().objects.create_user("operaio", password="pw")
+    crew.members.add(user)
+    return user
+
+
+@pytest.fixture
+def phone(worker: AbstractBaseUser) -> Client:
+    client = Client()
+    client.force_login(worker)
+    return client
+
+
+def report(where: tuple[float, float], **extra: Any) -> int:
+    form = {"lat": where[0], "lon": where[1], "category": "pothole", "answers": {"size": "small"}}
+    response = APIClient().post("/api/v1/reports/", {**form, **extra}, format="json")
+    assert response.status_code == 201, response.json()
+    return response.json()["issue"]
+
+
+def todays_route(territory: Territory, count: int = 3, **first: Any) -> CrewRoute:
+    report(INSIDE, description="Buca profonda davanti alla fermata", **first)
+    for i in range(1, count):
+        report(moved(INSIDE, metres_north=150 * i, metres_east=80 * i))
+    plan = plan_routes(territory.roads, timezone.localdate(), time_limit_s=0.3)
+    return plan.routes.get()
+
+
+def photo_with_gps() -> bytes:
+    image = Image.new("RGB", (640, 480), "#557744")
+    exif = image.getexif()
+    exif[0x0110] = "PhoneModel X"
+    exif.get_ifd(0x8825).update({1: "N", 2: (60.0, 10.0, 16.0), 3: "E", 4: (24.0, 56.0, 0.0)})
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", exif=exif)
+    return buffer.getvalue()
+
+
+def act(phone: Client, stop: RouteStop, action: str, **form: Any) -> str:
+    """Press a button on the route page; return the page shown after the redirect."""
+    response = phone.post(f"/crew/stops/{stop.pk}/{action}/", form, follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == f"/crew/routes/{stop.route_id}/#stop-{stop.position}"
+    return response.content.decode()
+
+
+def public_entries(issue_id: int) -> list[TimelineEntry]:
+    return list(TimelineEntry.objects.filter(issue_id=issue_id, public=True, kind="status"))
+
+
+def test_a_crew_member_sees_the_ordered_route_with_navigation_and_no_personal_data(
+    territory: Territory, crew: Crew, phone: Client
+) -> None:
+    route = todays_route(territory, name=NAME, email=EMAIL, phone=PHONE)
+
+    html = phone.get(f"/crew/routes/{route.pk}/").content.decode()
+
+    stops = list(route.stops.order_by("position"))
+    assert len(stops) == 3
+    positions = [html.index(f'id="stop-{stop.position}"') for stop in stops]
+    assert positions == sorted(positions)
+    first = stops[0].issue.location
+    assert f'href="geo:{first.y:.6f},{first.x:.6f}?q=' in html
+    assert "Buca profonda davanti alla fermata" in html
+    for secret in (NAME, EMAIL, PHONE):
+        assert secret not in html
+    assert f"/api/v1/routes/{route.pk}.gpx" in html
+    # Only one crew: its member goes straight from /crew/ to today's route.
+    assert phone.get("/crew/")["Location"] == f"/crew/routes/{route.pk}/"
+
+
+def test_routes_are_only_for_their_crew_and_staff(
+    territory: Territory, crew: Crew, phone: Client
+) -> None:
+    route = todays_route(territory, count=1)
+    outsider = Client()
+    outsider.force_login(get_user_model().objects.create_user("altro", password="pw"))
+    staff = Client()
+    staff.force_login(get_user_model().objects.create_user("capo", password="pw", is_staff=True))
+    stop = route.stops.get()
+
+    assert Client().get(f"/crew/routes/{route.pk}/").status_code == 302  # to the login page
+    assert outsider.get(f"/crew/routes/{route.pk}/").status_code == 404
+    assert outsider.get(f"/api/v1/routes/{route.pk}.gpx").status_code == 404
+    assert outsider.post(f"/crew/stops/{stop.pk}/start/").status_code == 404
+    assert staff.get(f"/crew/routes/{route.pk}/").status_code == 200
+    assert phone.get(f"/api/v1/routes/{route.pk}.gpx").status_code == 200
+    assert phone.get(f"/crew/routes/{route.pk}/sheet/").status_code == 200
+    assert phone.get(f"/crew/stops/{stop.pk}/start/").status_code == 405
+    assert phone.post(f"/crew/stops/{stop.pk}/explode/").status_code == 404
+    stop.refresh_from_db()
+    assert stop.state == RouteStop.State.PLANNED
+
+
+def test_starting_a_stop_puts_the_issue_in_progress_and_tells_its_reporter(
+    territory: Territory, crew: Crew, phone: Client
+) -> None:
+    route = todays_route(territory, count=1, email=EMAIL)
+    stop = route.stops.get()
+
+    html = act(phone, stop, "start")
+    act(phone, stop, "start")  # a second tap changes nothing
+
+    stop.refresh_from_db()
+    issue = Issue.objects.get(pk=stop.issue_id)
+    assert stop.state == RouteStop.State.IN_PROGRESS
+    assert issue.status == Status.IN_PROGRESS and issue.taken_in_charge_at is not None
+    assert "work started" in html
+    [entry] = public_entries(issue.pk)
+    assert tasks.send_issue_update(entry.pk) == 1
+    assert tasks.send_issue_update(entry.pk) == 0  # a retried task sends nothing twice
+    [message] = mail.outbox
+    assert message.to == [EMAIL]
+    assert f"/issues/{issue.pk}/" in message.body
+    assert "under review" in message.body.lower()
+
+
+def test_done_needs_a_photo_then_closes_the_issue_with_the_photo_stripped_and_public(
+    territory: Territory, crew: Crew, phone: Client, media_root: Path
+) -> None:
+    route = todays_route(territory, count=1, email=EMAIL)
+    stop = route.stops.get()
+    files_before = set(stored_files(media_root))
+
+    without = act(phone, stop, "done", note="fatto")
+    garbage = act(phone, stop, "done", photo=SimpleUploadedFile("x.jpg", b"not an image" * 50))
+
+    stop.refresh_from_db()
+    assert stop.state == RouteStop.State.PLANNED
+    assert "Take a photo of the finished work" in without
+    assert "message-error" in garbage
+    assert set(stored_files(media_root)) == files_before
+    assert Issue.objects.get(pk=stop.issue_id).status == Status.NEW
+
+    act(
+        phone,
+        stop,
+        "done",
+        note=CREW_NOTE,
+        photo=SimpleUploadedFile("after.jpg", photo_with_gps(), content_type="image/jpeg"),
+    )
+
+    stop.refresh_from_db()
+    issue = Issue.objects.get(pk=stop.issue_id)
+    assert stop.state == RouteStop.State.DONE and stop.note == CREW_NOTE
+    assert issue.status == Status.CLOSED and issue.close_reason == "fixed"
+    with Image.open(stop.after_photo.path) as saved:
+        assert not saved.getexif()
+    public_page = Client().get(f"/issues/{issue.pk}/").content.decode()
+    assert stop.after_photo.url in public_page
+    assert CREW_NOTE not in public_page  # the crew's note is internal
+    assert TimelineEntry.objects.filter(issue=issue, public=False, text=CREW_NOTE).exists()
+    again = act(phone, stop, "done", photo=SimpleUploadedFile("a.jpg", jpeg_bytes(), "image/jpeg"))
+    assert "already marked" in again
+    entry = public_entries(issue.pk)[-1]
+    tasks.send_issue_update(entry.pk)
+    assert "closed" in mail.outbox[-1].body.lower() and CREW_NOTE not in mail.outbox[-1].body
+
+
+def test_cannot_fix_sends_the_issue_back_and_the_replan_leaves_it_to_the_coordinator(
+    territory: Territory, crew: Crew, phone: Client
+) -> None:
+    route = todays_route(territory, count=2)
+    first, second = route.stops.order_by("position")
+
+    no_reason = act(phone, first, "cannot_fix", note=CREW_NOTE)
+    other_without_note = act(phone, first, "cannot_fix", reason="other")
+    act(phone, first, "cannot_fix", reason="needs_equipment", note=CREW_NOTE)
+    act(phone, second, "cannot_fix", reason="not_found")
+
+    assert "Choose why" in no_reason and "short note" in other_without_note
+    first.refresh_from_db()
+    assert (
+        first.state == RouteStop.State.CANNOT_FIX and first.cannot_fix_reason == "needs_equipment"
+    )
+    sent_back = Issue.objects.get(pk=first.issue_id)
+    not_found = Issue.objects.get(pk=second.issue_id)
+    assert sent_back.status == Status.ASSIGNED
+    assert "needs other equipment" in public_entries(sent_back.pk)[-1].text
+    assert (not_found.status, not_found.close_reason) == (Status.CLOSED, "not_reproducible")
+    third = report(moved(INSIDE, metres_north=-200))
+    replanned = plan_routes(territory.roads, timezone.localdate(), time_limit_s=0.3)
+    planned = set(RouteStop.objects.filter(route__plan=replanned).values_list("issue", flat=True))
+    assert planned == {third}
+
+
+def test_a_replan_keeps_the_stop_under_way_and_the_old_page_points_to_the_new_route(
+    territory: Territory, crew: Crew, phone: Client
+) -> None:
+    route = todays_route(territory, count=2)
+    started = route.stops.get(position=2)
+    act(phone, started, "start")
+
+    replanned = plan_routes(territory.roads, timezone.localdate(), time_limit_s=0.3)
+
+    new_route = replanned.routes.get()
+    carried = new_route.stops.get(issue_id=started.issue_id)
+    assert carried.state == RouteStop.State.IN_PROGRESS and carried.position == 1
+    old_page = phone.get(f"/crew/routes/{route.pk}/").content.decode()
+    assert "This route was re-planned" in old_page
+    assert f'href="/crew/routes/{new_route.pk}/"' in old_page
+    assert RoutePlan.objects.get(pk=route.plan_id).superseded
+
+
+def test_followers_can_stop_the_emails_with_one_click_and_no_login(
+    territory: Territory, crew: Crew, phone: Client
+) -> None:
+    route = todays_route(territory, count=1, email=EMAIL)
+    stop = route.stops.get()
+    act(phone, stop, "start")
+    tasks.send_issue_update(public_entries(stop.issue_id)[-1].pk)
+    [message] = mail.outbox
+    subscription = Subscription.objects.get(issue_id=stop.issue_id)
+    link = f"/unsubscribe/{subscription.token}/"
+    assert message.extra_headers["List-Unsubscribe"] == f"<http://127.0.0.1:8000{link}>"
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+    confirm = Client().get(link)
+    subscription.refresh_from_db()
+    assert confirm.status_code == 200 and subscription.active  # a mail scanner's GET does nothing
+    Client(enforce_csrf_checks=True).post(link, {"List-Unsubscribe": "One-Click"})
+    subscription.refresh_from_db()
+    assert not subscription.active
+    assert Client().get("/unsubscribe/not-a-token/").status_code == 404
+
+    act(phone, stop, "done", photo=SimpleUploadedFile("a.jpg", jpeg_bytes(), "image/jpeg"))
+    assert tasks.send_issue_update(public_entries(stop.issue_id)[-1].pk) == 0
+    assert len(mail.outbox) == 1
+
+
+def test_a_note_too_long_is_refused_with_a_message(
+    territory: Territory, crew: Crew, phone: Client
+) -> None:
+    stop = todays_route(territory, count=1).stops.get()
+
+    html = act(phone, stop, "cannot_fix", reason="no_access", note="x" * 2001)
+
+    assert "too long" in html
+    stop.refresh_from_db()
+    assert stop.state == RouteStop.State.PLANNED
+
+
+def test_each_follower_is_written_to_in_their_own_language(
+    territory: Territory, crew: Crew, phone: Client, settings: Any
+) -> None:
+    # The crew's standard phrases are written in the municipality's language, like staff replies.
+    settings.LANGUAGE_CODE = "it"
+    stop = todays_route(territory, count=1, email=EMAIL).stops.get()
+    Reporter.objects.filter(email=EMAIL).update(language="it")
+    act(phone, stop, "cannot_fix", reason="no_access", note=CREW_NOTE)
+
+    tasks.send_issue_update(public_entries(stop.issue_id)[-1].pk)
+
+    [message] = mail.outbox
+    assert message.subject.startswith(f"Segnalazione {stop.issue_id}, ")
+    assert "Stato: in esame" in message.body  # back to the department: under review
+    assert "il luogo non è raggiungibile" in message.body
+    assert CREW_NOTE not in message.body
