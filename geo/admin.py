@@ -1,4 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from leaflet.admin import LeafletGeoAdmin
 
 from geo.importer import subdivide_boundary
@@ -33,6 +37,29 @@ class DepartmentAdmin(admin.ModelAdmin):
     search_fields = ["name", "code"]
     filter_horizontal = ["areas"]
     inlines = [DepotInline]
+    actions = ["plan_todays_routes"]
+
+    @admin.action(description=_("Plan today's crew routes"))
+    def plan_todays_routes(self, request: HttpRequest, queryset: QuerySet[Department]) -> None:
+        # Imported here: the admin of the territory should not load the solver stack at start.
+        from routing.planning import PlanningRefused, plan_routes
+
+        now = timezone.localtime()
+        for department in queryset:
+            try:
+                plan = plan_routes(department, now.date(), now=now)
+            except PlanningRefused as exc:
+                self.message_user(request, f"{department}: {exc}", messages.WARNING)
+                continue
+            self.message_user(
+                request,
+                _("%(department)s: %(routes)s routes planned, %(left)s issues left for later.")
+                % {
+                    "department": department,
+                    "routes": plan.routes.count(),
+                    "left": plan.left_out.count(),
+                },
+            )
 
 
 @admin.register(Depot)

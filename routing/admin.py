@@ -7,3 +7,4 @@ from routing.models import Crew
 class CrewAdmin(admin.ModelAdmin):
     list_display = ["name", "department", "depot", "shift_start", "shift_end", "active"]
     list_filter = ["department", "active"]
+    filter_horizontal = ["members"]

@@ -7,6 +7,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from geo.geocode import format_address, nearest_street_name, reverse_geocode
 from geo.importer import import_roads, load_territory
@@ -23,6 +24,7 @@ from geo.querysets import inside_municipality
 from geo.units import make_point
 from geo.wards import build_wards, territory_boundary, ward_relations
 from reports.models import Category, CategoryGroup, Issue, Question, Report, Status
+from routing.models import CrewRoute, RoutePlan
 
 EXTRACT = Path(settings.BASE_DIR) / "fixtures" / "osm" / "helsinki.osm.pbf"
 CITY_CENTRE = (60.1699, 24.9384)
@@ -312,8 +314,14 @@ def test_load_demo_builds_the_city_once() -> None:
     assert not outside.exists()
     assert Report.objects.filter(photos__isnull=False).exists()
     assert get_user_model().objects.filter(username="admin", is_superuser=True).exists()
+    member = get_user_model().objects.get(username="squadra", is_staff=False)
+    [crew] = member.crews.all()
+    today = CrewRoute.objects.get(crew=crew, plan__date=timezone.localdate())
+    assert today.stops.exists()
+    plans = RoutePlan.objects.count()
 
     call_command("load_demo", stdout=out)
     assert "not loaded" in out.getvalue()
+    assert RoutePlan.objects.count() == plans  # today's routes are planned once
     assert Report.objects.count() == 40
     assert Municipality.objects.count() == 1

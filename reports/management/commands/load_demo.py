@@ -8,10 +8,14 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
 
 from config.celery import app as celery_app
+from geo.models import Department
 from reports.demo import DemoSummary, demo_needed, load_demo
 from reports.demo.loader import DEFAULT_REPORTS
+from routing.models import Crew
+from routing.planning import PlanningRefused, current_plan, plan_routes
 
 
 class Command(BaseCommand):
@@ -32,14 +36,36 @@ class Command(BaseCommand):
         else:
             self.stdout.write("The database already holds data: demo not loaded.")
         if not settings.PRODUCTION:
-            self._create_development_admin()
+            self._create_development_accounts()
+            self._plan_todays_routes()
 
-    def _create_development_admin(self) -> None:
+    def _create_development_accounts(self) -> None:
         user_model = get_user_model()
         if user_model.objects.exists():
             return
         user_model.objects.create_superuser("admin", "admin@example.org", "admin")
-        self.stdout.write(self.style.WARNING("Created superuser admin / admin (development only)."))
+        crew = Crew.objects.filter(active=True).order_by("department__name", "name").first()
+        if crew is not None:
+            # Development only, like admin / admin: never created with SEGNALA_ENV=production.
+            member = user_model.objects.create_user("squadra", password="squadra")  # noqa: S106
+            crew.members.add(member)
+        self.stdout.write(
+            self.style.WARNING(
+                "Created the accounts admin / admin and, for the crew page, squadra / squadra "
+                "(development only)."
+            )
+        )
+
+    def _plan_todays_routes(self) -> None:
+        """Give the demo's crews a route for today, so the crew page has something to show."""
+        today = timezone.localdate()
+        for department in Department.objects.filter(crews__active=True).distinct():
+            if current_plan(department, today) is not None:
+                continue
+            try:
+                plan_routes(department, today, time_limit_s=1.0, now=timezone.localtime())
+            except PlanningRefused as exc:
+                self.stdout.write(f"No route for {department}: {exc}")
 
 
 @contextmanager
