@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backoffice.audit import record
 from clustering.models import Separation
 from reports.actions import recentre, refresh_issue
 from reports.models import (
@@ -70,6 +71,8 @@ def merge_issues(
         recentre(target)
         refresh_issue(target)
         data = {"automatic": automatic, "source": source.pk, "target": target.pk}
+        if not automatic:
+            record(actor, "issue.merge", source, after=data)
         TimelineEntry.objects.create(
             issue=source,
             kind=TimelineEntry.Kind.MERGED,
@@ -127,6 +130,7 @@ def split_reports(
             Subscription.objects.get_or_create(issue=new, reporter_id=reporter_id)
         Separation.objects.get_or_create(first=issue, second=new, defaults={"actor": actor})
         data = {"from": issue.pk, "to": new.pk, "reports": sorted(report_ids)}
+        record(actor, "issue.split", issue, after=data)
         TimelineEntry.objects.create(
             issue=new, kind=TimelineEntry.Kind.CREATED, actor=actor, status=Status.NEW, data=data
         )

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "clustering",
     "routing",
     "maps_static",
+    "backoffice",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from backoffice.assignment import choose_department
 from clustering.candidates import (
     find_candidates,
     lock_neighbourhood,
@@ -175,7 +176,7 @@ def _open_issue(new: NewReport, point: Any, area: Any, now: Any) -> Issue:
     due_at = add_working_days(now, category.sla_working_days, settings.PATRON_SAINT_DAY)
     issue = Issue.objects.create(
         category=category,
-        department=category.department,
+        department=choose_department(category, area),
         area=area,
         location=point,
         status=Status.NEW,

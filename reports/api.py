@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib.gis.geos import Polygon
 from django.core.files.storage import default_storage
 from django.db.models import Prefetch, QuerySet
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -17,12 +16,14 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.permissions import IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_gis.pagination import GeoJsonPagination
 
+from backoffice import roles
+from backoffice.permissions import StaffVerb, issue_for
+from backoffice.roles import Verb
 from clustering.actions import ClusteringRefused, merge_issues, split_reports
 from clustering.candidates import nearby_open_issues, recent_descriptions
 from geo.querysets import area_at, inside_municipality
@@ -326,9 +327,10 @@ class IssueSupportView(APIView):
 
 
 class StaffClusteringView(APIView):
-    """Operators' manual clustering decisions (the back office adds finer roles)."""
+    """Operators' and coordinators' manual clustering decisions, issue by issue in scope."""
 
-    permission_classes = [IsAdminUser]
+    permission_classes = [StaffVerb]
+    staff_verb = Verb.MERGE
 
     def run(self, action: Callable[[], Issue], created: bool) -> Response:
         try:
@@ -350,8 +352,8 @@ class IssueMergeView(StaffClusteringView):
     def post(self, request: Request, pk: int) -> Response:
         body = MergeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        source = get_object_or_404(Issue, pk=pk)
-        target = Issue.objects.filter(pk=body.validated_data["into"]).first()
+        source = issue_for(request, Verb.MERGE, pk)
+        target = roles.visible_issues(request.user).filter(pk=body.validated_data["into"]).first()
         if target is None:
             raise ValidationError({"into": [_("No such issue.")]})
         return self.run(lambda: merge_issues(source, target, actor=request.user), False)
@@ -366,6 +368,6 @@ class IssueSplitView(StaffClusteringView):
     def post(self, request: Request, pk: int) -> Response:
         body = SplitSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        issue = get_object_or_404(Issue, pk=pk)
+        issue = issue_for(request, Verb.MERGE, pk)
         reports = body.validated_data["reports"]
         return self.run(lambda: split_reports(issue, reports, actor=request.user), True)

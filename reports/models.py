@@ -380,6 +380,10 @@ class TimelineEntry(models.Model):
         SUPPORTED = "supported", _("someone else has this problem too")
         MERGED = "merged", _("merged with another issue")
         SPLIT = "split", _("reports moved to another issue")
+        CATEGORY = "category", _("category changed")
+        FORWARDED = "forwarded", _("forwarded to an external body")
+        EXTERNAL_ANSWER = "external_answer", _("answer of the external body")
+        MODERATED = "moderated", _("moderated")
 
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="timeline")
     kind = models.CharField(max_length=20, choices=Kind.choices)

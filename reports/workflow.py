@@ -1,8 +1,9 @@
-"""Status changes of an issue: the one way its workflow moves.
+"""What staff and crews do to an issue: the one way each change is made.
 
-Each change locks the issue, bumps its version (optimistic locking for staff forms), writes a
-public timeline entry (plus an internal note when staff add one) and, once committed, queues
-the e-mail to the people who follow the issue.
+Every action locks the issue, checks the version the person saw (optimistic locking: two
+people editing the same issue cannot silently overwrite each other), bumps it, writes the
+timeline (public entries are e-mailed to the issue's followers once committed) and the audit
+log. Views, the API, the crew page and tasks call these; none saves an Issue itself.
 """
 
 import datetime as dt
@@ -13,23 +14,34 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backoffice.audit import record, snapshot
+from geo.models import Department
 from reports import tasks
-from reports.models import CloseReason, Issue, Status, TimelineEntry
+from reports.models import Category, CloseReason, Issue, Status, TimelineEntry
+
+Actor = AbstractBaseUser | AnonymousUser | None
+# What the audit log keeps of an issue before and after a change.
+AUDITED = ["status", "close_reason", "department_id", "category_id", "hidden", "version"]
 
 
 class TransitionRefused(ValueError):
-    """The issue cannot move to that status now; str() says why, in the user's language."""
+    """The issue cannot change that way now; str() says why, in the user's language."""
+
+
+class StaleIssue(TransitionRefused):
+    """Someone else changed the issue since the person loaded it."""
 
 
 def change_status(
     issue_id: int,
     status: Status,
     *,
-    actor: AbstractBaseUser | AnonymousUser | None,
+    actor: Actor,
     public_text: str = "",
     close_reason: CloseReason | None = None,
     internal_note: str = "",
     data: dict[str, Any] | None = None,
+    expected_version: int | None = None,
     now: dt.datetime | None = None,
 ) -> TimelineEntry:
     """Move an issue to `status` and tell its followers; return the public timeline entry.
@@ -40,14 +52,8 @@ def change_status(
     now = now or timezone.now()
     if status == Status.CLOSED and close_reason is None:
         raise TransitionRefused(_("Say why the issue is closed."))
-    actor_row = actor if isinstance(actor, AbstractBaseUser) else None
     with transaction.atomic():
-        issue = Issue.objects.select_for_update(of=("self",)).get(pk=issue_id)
-        if issue.merged_into_id is not None:
-            raise TransitionRefused(
-                _("Issue %(id)s was merged into issue %(into)s: work on that one.")
-                % {"id": issue.pk, "into": issue.merged_into_id}
-            )
+        issue, before = lock_issue(issue_id, expected_version)
         issue.status = status
         if status == Status.CLOSED:
             issue.close_reason = close_reason or ""
@@ -57,37 +63,229 @@ def change_status(
             issue.closed_at = None
         if status != Status.NEW and issue.taken_in_charge_at is None:
             issue.taken_in_charge_at = now
-        issue.version += 1
-        issue.save(
-            update_fields=[
-                "status",
-                "close_reason",
-                "closed_at",
-                "taken_in_charge_at",
-                "version",
-                "updated_at",
-            ]
-        )
-        entry = TimelineEntry.objects.create(
-            issue=issue,
-            kind=TimelineEntry.Kind.STATUS,
-            public=True,
-            actor=actor_row,
+        _save(issue, ["status", "close_reason", "closed_at", "taken_in_charge_at"])
+        entry = _public_entry(
+            issue,
+            TimelineEntry.Kind.STATUS,
+            actor,
+            now,
+            text=public_text,
             status=status,
             close_reason=issue.close_reason,
-            text=public_text,
             data=data or {},
-            created_at=now,
         )
         if internal_note:
-            TimelineEntry.objects.create(
-                issue=issue,
-                kind=TimelineEntry.Kind.INTERNAL_NOTE,
-                public=False,
-                actor=actor_row,
-                text=internal_note,
-                created_at=now,
+            _internal_note(issue, actor, internal_note, now)
+        record(actor, f"issue.status.{status}", issue, before=before, after=_audited(issue))
+    return entry
+
+
+def take_in_charge(issue_id: int, *, actor: Actor, expected_version: int | None = None) -> None:
+    """Acknowledge a new or reopened issue: the department has it in hand (status assigned)."""
+    change_status(issue_id, Status.ASSIGNED, actor=actor, expected_version=expected_version)
+
+
+def close_issue(
+    issue_id: int,
+    *,
+    actor: Actor,
+    reason: CloseReason,
+    public_text: str,
+    expected_version: int | None = None,
+) -> None:
+    """Close an issue with the reason and the words its reporters will read."""
+    if not public_text.strip():
+        raise TransitionRefused(_("Write the reply the reporters will read."))
+    change_status(
+        issue_id,
+        Status.CLOSED,
+        actor=actor,
+        close_reason=reason,
+        public_text=public_text,
+        expected_version=expected_version,
+    )
+
+
+def reopen_issue(
+    issue_id: int, *, actor: Actor, public_text: str, expected_version: int | None = None
+) -> None:
+    """Reopen a closed issue; it goes back to its department's queue."""
+    issue = Issue.objects.only("status", "merged_into").get(pk=issue_id)
+    if issue.status != Status.CLOSED:
+        raise TransitionRefused(_("Only a closed issue can be reopened."))
+    change_status(
+        issue_id,
+        Status.REOPENED,
+        actor=actor,
+        public_text=public_text,
+        expected_version=expected_version,
+    )
+
+
+def reply_publicly(
+    issue_id: int, *, actor: Actor, text: str, expected_version: int | None = None
+) -> TimelineEntry:
+    """Write to the issue's reporters and followers: on the public page and by e-mail."""
+    if not text.strip():
+        raise TransitionRefused(_("Write the reply."))
+    now = timezone.now()
+    with transaction.atomic():
+        issue, before = lock_issue(issue_id, expected_version)
+        _save(issue, [])
+        entry = _public_entry(issue, TimelineEntry.Kind.PUBLIC_REPLY, actor, now, text=text)
+        record(actor, "issue.reply", issue, before=before, after={"text": text})
+    return entry
+
+
+def add_internal_note(issue_id: int, *, actor: Actor, text: str) -> TimelineEntry:
+    """Write a note only staff see. Notes never conflict, so no version is checked."""
+    if not text.strip():
+        raise TransitionRefused(_("Write the note."))
+    with transaction.atomic():
+        issue = Issue.objects.get(pk=issue_id)
+        entry = _internal_note(issue, actor, text, timezone.now())
+        record(actor, "issue.note", issue, after={"text": text})
+    return entry
+
+
+def reassign(
+    issue_id: int,
+    *,
+    actor: Actor,
+    department: Department,
+    reason: str,
+    expected_version: int | None = None,
+) -> None:
+    """Give the issue to another department, saying why (the reason stays internal)."""
+    if not reason.strip():
+        raise TransitionRefused(_("Say why the issue goes to another department."))
+    now = timezone.now()
+    with transaction.atomic():
+        issue, before = lock_issue(issue_id, expected_version)
+        if issue.department_id == department.pk:
+            raise TransitionRefused(_("The issue is already with that department."))
+        issue.department = department
+        if issue.status not in (Status.NEW, Status.REOPENED):
+            issue.status = Status.ASSIGNED
+        _save(issue, ["department", "status"])
+        _public_entry(
+            issue,
+            TimelineEntry.Kind.ASSIGNED,
+            actor,
+            now,
+            status=issue.status,
+            data={"department": department.pk},
+            notify=False,
+        )
+        _internal_note(issue, actor, reason, now)
+        record(actor, "issue.reassign", issue, before=before, after=_audited(issue))
+
+
+def recategorise(
+    issue_id: int, *, actor: Actor, category: Category, expected_version: int | None = None
+) -> None:
+    """Change the issue's category; the new category's department takes it."""
+    from backoffice.assignment import choose_department
+
+    now = timezone.now()
+    with transaction.atomic():
+        issue, before = lock_issue(issue_id, expected_version)
+        if issue.category_id == category.pk:
+            raise TransitionRefused(_("The issue already has that category."))
+        issue.category = category
+        issue.department = choose_department(category, issue.area)
+        _save(issue, ["category", "department"])
+        _public_entry(
+            issue,
+            TimelineEntry.Kind.CATEGORY,
+            actor,
+            now,
+            data={"category": category.code, "before": before["category_id"]},
+            notify=False,
+        )
+        record(actor, "issue.recategorise", issue, before=before, after=_audited(issue))
+
+
+def set_hidden(
+    issue_id: int, *, actor: Actor, hidden: bool, reason: str, expected_version: int | None = None
+) -> None:
+    """Hide an issue from the public (or show it again); the reason stays internal."""
+    if not reason.strip():
+        raise TransitionRefused(_("Say why."))
+    now = timezone.now()
+    with transaction.atomic():
+        issue, before = lock_issue(issue_id, expected_version)
+        issue.hidden = hidden
+        _save(issue, ["hidden"])
+        _internal_note(issue, actor, reason, now, kind=TimelineEntry.Kind.MODERATED)
+        record(actor, "issue.hide" if hidden else "issue.show", issue, before=before)
+
+
+def lock_issue(issue_id: int, expected_version: int | None) -> tuple[Issue, dict[str, Any]]:
+    """Lock an issue for a change (in a transaction); refuse a stale version or a merged issue.
+
+    Return the issue and its audited fields before the change.
+    """
+    issue = Issue.objects.select_for_update(of=("self",)).get(pk=issue_id)
+    if expected_version is not None and issue.version != expected_version:
+        raise StaleIssue(
+            _(
+                "Someone else changed this issue while you were looking at it. "
+                "Reload it to see what changed, then try again."
             )
+        )
+    if issue.merged_into_id is not None:
+        raise TransitionRefused(
+            _("Issue %(id)s was merged into issue %(into)s: work on that one.")
+            % {"id": issue.pk, "into": issue.merged_into_id}
+        )
+    return issue, _audited(issue)
+
+
+def _audited(issue: Issue) -> dict[str, Any]:
+    return snapshot(issue, AUDITED)
+
+
+def _save(issue: Issue, fields: list[str]) -> None:
+    issue.version += 1
+    issue.save(update_fields=[*fields, "version", "updated_at"])
+
+
+def _public_entry(
+    issue: Issue,
+    kind: TimelineEntry.Kind,
+    actor: Actor,
+    now: dt.datetime,
+    *,
+    notify: bool = True,
+    **fields: Any,
+) -> TimelineEntry:
+    entry = TimelineEntry.objects.create(
+        issue=issue,
+        kind=kind,
+        public=True,
+        actor=actor if isinstance(actor, AbstractBaseUser) else None,
+        created_at=now,
+        **fields,
+    )
+    if notify:
         entry_id = entry.pk
         transaction.on_commit(lambda: tasks.send_issue_update.delay(entry_id))
     return entry
+
+
+def _internal_note(
+    issue: Issue,
+    actor: Actor,
+    text: str,
+    now: dt.datetime,
+    kind: TimelineEntry.Kind = TimelineEntry.Kind.INTERNAL_NOTE,
+) -> TimelineEntry:
+    return TimelineEntry.objects.create(
+        issue=issue,
+        kind=kind,
+        public=False,
+        actor=actor if isinstance(actor, AbstractBaseUser) else None,
+        text=text,
+        created_at=now,
+    )

@@ -11,11 +11,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import IsAdminUser, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backoffice.permissions import StaffVerb, department_for
+from backoffice.roles import Verb
 from geo.models import Department
 from routing.gpx import route_gpx
 from routing.models import CrewRoute, RoutePlan
@@ -92,7 +94,9 @@ def plan_payload(plan: RoutePlan) -> dict[str, Any]:
 
 
 class DepartmentRoutePlanView(APIView):
-    permission_classes = [IsAdminUser]
+    # Operators, administrators, and the department's own coordinator.
+    permission_classes = [StaffVerb]
+    staff_verb = Verb.ACT
 
     @extend_schema(
         request=PlanRequestSerializer,
@@ -101,6 +105,7 @@ class DepartmentRoutePlanView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         department = get_object_or_404(Department, pk=pk)
+        department_for(request, Verb.ACT, department.pk)
         body = PlanRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         now = timezone.localtime()
@@ -119,7 +124,9 @@ class DepartmentRoutePlanView(APIView):
 
 
 class DepartmentRoutesView(APIView):
-    permission_classes = [IsAdminUser]
+    # Whoever sees the whole department: operators, managers, its coordinator, administrators.
+    permission_classes = [StaffVerb]
+    staff_verb = Verb.VIEW
 
     @extend_schema(
         parameters=[OpenApiParameter("date", OpenApiTypes.DATE, description="Default: today.")],
@@ -128,6 +135,7 @@ class DepartmentRoutesView(APIView):
     )
     def get(self, request: Request, pk: int) -> Response:
         department = get_object_or_404(Department, pk=pk)
+        department_for(request, Verb.VIEW, department.pk)
         day = timezone.localdate()
         if "date" in request.query_params:
             try:

@@ -1,4 +1,4 @@
-"""Who sees which crew routes (the back office's roles will refine "staff")."""
+"""Who sees which crew routes: their crews' members, and staff whose scope covers the crew."""
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
@@ -7,12 +7,18 @@ from routing.models import Crew, CrewRoute, RouteStop
 
 
 def visible_crews(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Crew]:
-    """Return the crews whose routes a user may see: their own crews; every crew for staff."""
-    if not user.is_authenticated:
-        return Crew.objects.none()
-    if user.is_staff:
+    """Return the crews whose routes a user may see: their own; their department's; all."""
+    from backoffice.models import Role
+    from backoffice.roles import department_scope, role_of
+
+    role = role_of(user)
+    if role in (Role.ADMINISTRATOR, Role.OPERATOR, Role.MANAGER):
         return Crew.objects.all()
-    return Crew.objects.filter(members=user)
+    if role == Role.COORDINATOR:
+        return Crew.objects.filter(department_id=department_scope(user))
+    if role == Role.CREW:
+        return Crew.objects.filter(members=user)
+    return Crew.objects.none()
 
 
 def visible_routes(user: AbstractBaseUser | AnonymousUser) -> QuerySet[CrewRoute]:

@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,6 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from backoffice import roles
+from backoffice.models import Role
+from backoffice.roles import Verb
 from reports.models import Report
 from reports.photos import PhotoError, process_photo
 from routing.actions import FINAL_STATES, CannotFix, StopRefused, finish_stop, give_up_stop
@@ -62,6 +66,9 @@ def route_sheet(request: HttpRequest, pk: int) -> HttpResponse:
 def stop_action(request: HttpRequest, pk: int, action: str) -> HttpResponseRedirect:
     """Record what the crew did at a stop (start, done, cannot_fix), then back to the route."""
     stop = get_object_or_404(visible_stops(request.user).only("id", "route_id", "position"), pk=pk)
+    # Crews record their own work; of the staff who see the route, those who act on issues.
+    if roles.role_of(request.user) != Role.CREW and not roles.can(request.user, Verb.ACT):
+        raise PermissionDenied
     back = reverse("crew-route", args=[stop.route_id]) + f"#stop-{stop.position}"
     note = request.POST.get("note", "").strip()
     try:

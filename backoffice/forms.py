@@ -1,0 +1,104 @@
+"""The forms of the back office's issue page and queue."""
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from geo.models import Department
+from reports.models import Category, CloseReason, Status
+
+TEXT_MAX = 4000
+
+
+class TextForm(forms.Form):
+    text = forms.CharField(
+        label=_("Text"), max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class CloseForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Reason"), choices=CloseReason.choices)
+    text = forms.CharField(
+        label=_("Reply to the reporters"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ReopenForm(forms.Form):
+    text = forms.CharField(
+        label=_("Why it is reopened (public)"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ReassignForm(forms.Form):
+    department = forms.ModelChoiceField(Department.objects.order_by("name"), label=_("Department"))
+    reason = forms.CharField(
+        label=_("Why (internal)"), max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class RecategoriseForm(forms.Form):
+    category = forms.ModelChoiceField(
+        Category.objects.filter(active=True)
+        .select_related("group")
+        .order_by("group__order", "order"),
+        label=_("Category"),
+    )
+
+
+class MergeForm(forms.Form):
+    into = forms.IntegerField(label=_("Same problem as issue number"), min_value=1)
+
+
+class SplitForm(forms.Form):
+    reports = forms.TypedMultipleChoiceField(
+        label=_("Reports about another problem"), coerce=int, choices=[]
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The action checks that the reports belong to the issue; here only that they are ids.
+        raw = self.data.getlist("reports") if hasattr(self.data, "getlist") else []
+        self.fields["reports"].choices = [(r, r) for r in raw if str(r).isdigit()]
+
+
+BULK_STATUSES = [
+    (Status.ASSIGNED, Status.ASSIGNED.label),
+    (Status.IN_PROGRESS, Status.IN_PROGRESS.label),
+    (Status.WAITING_CITIZEN, Status.WAITING_CITIZEN.label),
+    (Status.WAITING_EXTERNAL, Status.WAITING_EXTERNAL.label),
+]
+
+
+class BulkForm(forms.Form):
+    issues = forms.TypedMultipleChoiceField(label=_("Issues"), coerce=int, choices=[])
+    action = forms.ChoiceField(
+        label=_("Change"),
+        choices=[("assign", _("assign to a department")), ("status", _("set the status"))],
+    )
+    department = forms.ModelChoiceField(
+        Department.objects.none(), required=False, label=_("Department")
+    )
+    status = forms.ChoiceField(
+        choices=[("", "---"), *BULK_STATUSES], required=False, label=_("Status")
+    )
+    reason = forms.CharField(required=False, max_length=TEXT_MAX, label=_("Why (internal)"))
+
+    def __init__(self, *args: Any, departments: QuerySet[Department], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = departments  # type: ignore[attr-defined]
+        raw = self.data.getlist("issues") if hasattr(self.data, "getlist") else []
+        self.fields["issues"].choices = [(i, i) for i in raw if str(i).isdigit()]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("action") == "assign" and not data.get("department"):
+            self.add_error("department", _("Choose the department."))
+        if data.get("action") == "status" and not data.get("status"):
+            self.add_error("status", _("Choose the status."))
+        return data

@@ -1,0 +1,184 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from geo.models import Department, ExternalBody
+
+
+class Role(models.TextChoices):
+    """What a member of staff may do; scope comes with it (backoffice.roles)."""
+
+    OPERATOR = "operator", _("operator (URP, every department)")
+    COORDINATOR = "coordinator", _("department coordinator")
+    CREW = "crew", _("crew member")
+    EXTERNAL = "external", _("external body")
+    MANAGER = "manager", _("manager (reads everything)")
+    ADMINISTRATOR = "administrator", _("administrator")
+
+
+class StaffProfile(models.Model):
+    """The role of a user of the back office, and the department or body it is bound to."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    department = models.ForeignKey(
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+        verbose_name=_("department"),
+    )
+    external_body = models.ForeignKey(
+        ExternalBody,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+        verbose_name=_("external body"),
+    )
+
+    class Meta:
+        verbose_name = _("staff profile")
+        verbose_name_plural = _("staff profiles")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()})"
+
+    def clean(self) -> None:
+        if self.role == Role.COORDINATOR and self.department_id is None:
+            raise ValidationError({"department": _("A coordinator belongs to a department.")})
+        if self.role == Role.EXTERNAL and self.external_body_id is None:
+            raise ValidationError({"external_body": _("Choose the external body.")})
+
+
+class AuditEntry(models.Model):
+    """One staff action: who, what, on which object, when, and the fields before and after."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=60)
+    object_type = models.CharField(_("object type"), max_length=60)
+    object_id = models.CharField(_("object id"), max_length=40)
+    before = models.JSONField(_("before"), default=dict, blank=True)
+    after = models.JSONField(_("after"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # "What happened to this issue": the admin's audit log filtered by object.
+            models.Index(fields=["object_type", "object_id"], name="audit_object")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type} {self.object_id}"
+
+
+class SavedFilter(models.Model):
+    """A queue filter a member of staff named to come back to."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters"
+    )
+    name = models.CharField(_("name"), max_length=80)
+    query = models.CharField(_("query"), max_length=1000)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="saved_filter_name_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Forwarding(models.Model):
+    """An issue sent to an external body, which answers through a signed link, no account."""
+
+    issue = models.ForeignKey("reports.Issue", on_delete=models.CASCADE, related_name="forwardings")
+    body = models.ForeignKey(ExternalBody, on_delete=models.PROTECT, related_name="forwardings")
+    message = models.TextField(_("message"), max_length=4000)
+    due_at = models.DateTimeField(_("answer expected by"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    answer = models.TextField(_("answer"), max_length=4000, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    # The body closed its part (fixed, or not theirs after all).
+    resolved = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("forwarding")
+        verbose_name_plural = _("forwardings")
+        ordering = ["-created_at"]
+        indexes = [
+            # Late answers per body (statistics, escalation): open forwardings by deadline.
+            models.Index(
+                fields=["body", "due_at"],
+                name="forwarding_waiting",
+                condition=models.Q(answered_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.issue_id} → {self.body}"
+
+
+class AssignmentRule(models.Model):
+    """Which department takes new issues of a category (or group) in an area.
+
+    The most specific matching rule wins: a category beats its group, a rule with an area
+    beats one without; `order` breaks ties. With no rule, the category's department.
+    """
+
+    category = models.ForeignKey(
+        "reports.Category",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("category"),
+    )
+    group = models.ForeignKey(
+        "reports.CategoryGroup",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("category group"),
+    )
+    area = models.ForeignKey(
+        "geo.Area",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("area"),
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="+", verbose_name=_("department")
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("assignment rule")
+        verbose_name_plural = _("assignment rules")
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        what = self.category or self.group or "*"
+        return f"{what} @ {self.area or '*'} → {self.department}"
+
+    def clean(self) -> None:
+        if self.category_id is None and self.group_id is None and self.area_id is None:
+            raise ValidationError(_("A rule needs a category, a group or an area."))

@@ -1,0 +1,88 @@
+"""The department and URP queues: open issues filtered and sorted from a GET form."""
+
+from django import forms
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from geo.models import Area, Department
+from reports.models import OPEN_STATUSES, Category, Issue, Report, Status
+from reports.views import normalize_tracking_code
+
+SORTS = {
+    "priority": ("-priority", "id"),
+    "due": (F("due_at").asc(nulls_last=True), "id"),
+    "age": ("first_reported_at", "id"),
+    "reporters": ("-report_count", "-priority", "id"),
+    "recent": ("-last_reported_at", "id"),
+}
+SORT_CHOICES = [
+    ("priority", _("priority (highest first)")),
+    ("due", _("deadline (soonest first)")),
+    ("age", _("age (oldest first)")),
+    ("reporters", _("reports (most first)")),
+    ("recent", _("latest report first")),
+]
+
+
+class QueueFilter(forms.Form):
+    """The queue's filters, all optional; an empty form shows every open issue in scope."""
+
+    department = forms.ModelChoiceField(
+        Department.objects.all(), required=False, label=_("Department"), empty_label=_("All")
+    )
+    status = forms.MultipleChoiceField(
+        choices=Status.choices,
+        required=False,
+        label=_("Status"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    category = forms.ModelChoiceField(
+        Category.objects.all(), required=False, label=_("Category"), empty_label=_("All")
+    )
+    area = forms.ModelChoiceField(
+        Area.objects.all(), required=False, label=_("Area"), empty_label=_("All")
+    )
+    late = forms.BooleanField(required=False, label=_("Past the deadline only"))
+    q = forms.CharField(
+        required=False,
+        max_length=100,
+        label=_("Search"),
+        help_text=_("Issue number, tracking code or street"),
+    )
+    sort = forms.ChoiceField(choices=SORT_CHOICES, required=False, label=_("Sort by"))
+
+    def __init__(self, *args: object, departments: QuerySet[Department], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["department"].queryset = departments  # type: ignore[attr-defined]
+
+
+def filtered(issues: QuerySet[Issue], form: QueueFilter) -> QuerySet[Issue]:
+    """Apply a valid QueueFilter to `issues` (already limited to the user's scope)."""
+    data = form.cleaned_data
+    issues = issues.filter(merged_into__isnull=True)
+    issues = issues.filter(status__in=data.get("status") or OPEN_STATUSES)
+    if data.get("department"):
+        issues = issues.filter(department=data["department"])
+    if data.get("category"):
+        issues = issues.filter(category=data["category"])
+    if data.get("area"):
+        issues = issues.filter(area=data["area"])
+    if data.get("late"):
+        issues = issues.filter(due_at__lt=timezone.now())
+    query = (data.get("q") or "").strip()
+    if query:
+        issues = issues.filter(_search(query))
+    order = SORTS[data.get("sort") or "priority"]
+    return issues.order_by(*order)
+
+
+def _search(query: str) -> Q:
+    condition = Q(address__icontains=query)
+    digits = query.lstrip("#")
+    if digits.isdigit():
+        condition |= Q(pk=int(digits))
+    code = normalize_tracking_code(query)
+    if code:
+        condition |= Q(pk__in=Report.objects.filter(tracking_code=code).values("issue_id"))
+    return condition

@@ -1,0 +1,318 @@
+"""The back office's pages: the queue (with saved filters and bulk changes) and the issue page
+with every action staff take on an issue.
+
+Each view asks backoffice.roles: issues outside the user's scope are 404 (their existence is
+not revealed), actions outside the user's role are 403. Changes go through reports.workflow
+and clustering.actions, which check the version the person saw and write the audit log.
+"""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from backoffice import roles
+from backoffice.forms import (
+    BulkForm,
+    CloseForm,
+    MergeForm,
+    ReassignForm,
+    RecategoriseForm,
+    ReopenForm,
+    SplitForm,
+    TextForm,
+)
+from backoffice.models import SavedFilter
+from backoffice.queue import QueueFilter, filtered
+from backoffice.roles import Verb
+from clustering.actions import ClusteringRefused, merge_issues, split_reports
+from geo.models import Department
+from reports import workflow
+from reports.models import Issue, Photo, Report, Status, TimelineEntry
+from reports.workflow import TransitionRefused
+
+PAGE_SIZE = 50
+
+
+def staff_required(verb: Verb):  # type: ignore[no-untyped-def]
+    """Let in only users whose role includes `verb`; others get 403, visitors the login page."""
+
+    def decorate(view):  # type: ignore[no-untyped-def]
+        @login_required
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not roles.can(request.user, verb):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        wrapped.__name__ = view.__name__
+        wrapped.__doc__ = view.__doc__
+        return wrapped
+
+    return decorate
+
+
+def scoped_departments(request: HttpRequest):  # type: ignore[no-untyped-def]
+    own = roles.department_scope(request.user)
+    departments = Department.objects.order_by("name")
+    return departments.filter(pk=own) if own else departments
+
+
+@staff_required(Verb.VIEW)
+def queue(request: HttpRequest) -> HttpResponse:
+    """Open issues in the user's scope, filtered, sorted and paginated, with bulk changes."""
+    departments = scoped_departments(request)
+    form = QueueFilter(request.GET or None, departments=departments)
+    issues = roles.visible_issues(request.user)
+    if form.is_bound and not form.is_valid():
+        issues = issues.none()
+    else:
+        if not form.is_bound:
+            form.cleaned_data = {}
+        issues = filtered(issues, form)
+    issues = issues.select_related("category", "department", "area")
+    page = Paginator(issues, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "backoffice/queue.html",
+        {
+            "form": form,
+            "page": page,
+            "now": timezone.now(),
+            "query": query.urlencode(),
+            "saved_filters": SavedFilter.objects.filter(owner=request.user),
+            "bulk_form": BulkForm(departments=Department.objects.order_by("name")),
+            "can_act": roles.can(request.user, Verb.ACT),
+        },
+    )
+
+
+@staff_required(Verb.VIEW)
+@require_POST
+def save_filter(request: HttpRequest) -> HttpResponseRedirect:
+    """Name the current queue filter to come back to it."""
+    name = request.POST.get("name", "").strip()[:80]
+    query = request.POST.get("query", "")[:1000]
+    if not name:
+        messages.error(request, _("Give the filter a name."))
+    else:
+        SavedFilter.objects.update_or_create(
+            owner=request.user, name=name, defaults={"query": query}
+        )
+        messages.success(request, _("Filter saved."))
+    return HttpResponseRedirect(reverse("office-queue") + (f"?{query}" if query else ""))
+
+
+@staff_required(Verb.VIEW)
+@require_POST
+def delete_filter(request: HttpRequest, pk: int) -> HttpResponseRedirect:
+    SavedFilter.objects.filter(owner=request.user, pk=pk).delete()
+    return redirect("office-queue")
+
+
+@staff_required(Verb.ACT)
+@require_POST
+def bulk(request: HttpRequest) -> HttpResponseRedirect:
+    """Assign or change the status of the selected issues, each checked on its own."""
+    form = BulkForm(request.POST, departments=Department.objects.all())
+    back = reverse("office-queue") + "?" + request.POST.get("query", "")
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return HttpResponseRedirect(back)
+    data = form.cleaned_data
+    changed, refused = 0, []
+    for issue in roles.visible_issues(request.user).filter(pk__in=data["issues"]):
+        try:
+            if data["action"] == "assign":
+                if not roles.allowed(request.user, Verb.REASSIGN, issue):
+                    raise TransitionRefused(_("not allowed"))
+                workflow.reassign(
+                    issue.pk,
+                    actor=request.user,
+                    department=data["department"],
+                    reason=data["reason"] or _("Assigned from the queue."),
+                )
+            else:
+                workflow.change_status(issue.pk, Status(data["status"]), actor=request.user)
+            changed += 1
+        except TransitionRefused as exc:
+            refused.append(f"#{issue.pk}: {exc}")
+    if changed:
+        messages.success(request, _("%(n)s issues changed.") % {"n": changed})
+    for message in refused:
+        messages.error(request, message)
+    return HttpResponseRedirect(back)
+
+
+@staff_required(Verb.VIEW)
+def issue_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Everything about one issue for staff, with the actions the user's role allows."""
+    issue = get_object_or_404(
+        roles.visible_issues(request.user).select_related(
+            "category__group", "department", "area", "merged_into"
+        ),
+        pk=pk,
+    )
+    contacts = roles.allowed(request.user, Verb.CONTACTS, issue)
+    reports = Report.objects.filter(issue=issue).order_by("created_at")
+    reports = reports.prefetch_related(
+        Prefetch("photos", queryset=Photo.objects.only("id", "report_id", "image", "thumbnail"))
+    )
+    if contacts:
+        reports = reports.select_related("reporter")
+    timeline = TimelineEntry.objects.filter(issue=issue).select_related("actor")
+    user = request.user
+    return render(
+        request,
+        "backoffice/issue.html",
+        {
+            "issue": issue,
+            "reports": reports,
+            "timeline": timeline,
+            "contacts": contacts,
+            "late": issue.due_at is not None and issue.due_at < timezone.now(),
+            "forwardings": issue.forwardings.select_related("body"),
+            "may": {verb.value: roles.allowed(user, verb, issue) for verb in Verb},
+            "reply_form": TextForm(prefix="reply"),
+            "note_form": TextForm(prefix="note"),
+            "close_form": CloseForm(),
+            "reopen_form": ReopenForm(),
+            "reassign_form": ReassignForm(),
+            "recategorise_form": RecategoriseForm(),
+            "merge_form": MergeForm(),
+        },
+    )
+
+
+# Each action: the verb the role needs, and what it does with the posted form.
+ACTIONS = {
+    "reply": Verb.ACT,
+    "note": Verb.NOTE,
+    "take": Verb.ACT,
+    "close": Verb.ACT,
+    "reopen": Verb.ACT,
+    "reassign": Verb.REASSIGN,
+    "recategorise": Verb.REASSIGN,
+    "merge": Verb.MERGE,
+    "split": Verb.MERGE,
+    "hide": Verb.MODERATE,
+    "show": Verb.MODERATE,
+}
+
+
+@staff_required(Verb.VIEW)
+@require_POST
+def issue_action(request: HttpRequest, pk: int, action: str) -> HttpResponseRedirect:
+    """Do one action on an issue from its page, then show the page again with the outcome."""
+    if action not in ACTIONS:
+        raise Http404("No such action.")
+    issue = get_object_or_404(roles.visible_issues(request.user), pk=pk)
+    if not roles.allowed(request.user, ACTIONS[action], issue):
+        raise PermissionDenied
+    target = issue.pk
+    try:
+        target = _do(request, issue, action)
+    except (TransitionRefused, ClusteringRefused) as exc:
+        messages.error(request, str(exc))
+    except FormInvalid as exc:
+        for error in exc.errors:
+            messages.error(request, error)
+    else:
+        messages.success(request, _("Done."))
+        if not roles.visible_issues(request.user).filter(pk=target).exists():
+            return redirect("office-queue")  # e.g. reassigned out of a coordinator's scope
+    return redirect("office-issue", pk=target)
+
+
+class FormInvalid(Exception):
+    def __init__(self, errors: list[str]) -> None:
+        self.errors = errors
+
+
+def _valid(form: Any) -> dict[str, Any]:
+    if not form.is_valid():
+        raise FormInvalid([str(e) for errors in form.errors.values() for e in errors])
+    return form.cleaned_data  # type: ignore[no-any-return]
+
+
+def _do(request: HttpRequest, issue: Issue, action: str) -> int:
+    post, user = request.POST, request.user
+    version = _version(post.get("version"))
+    if action == "reply":
+        text = _valid(TextForm(post, prefix="reply"))["text"]
+        workflow.reply_publicly(issue.pk, actor=user, text=text, expected_version=version)
+    elif action == "note":
+        workflow.add_internal_note(
+            issue.pk, actor=user, text=_valid(TextForm(post, prefix="note"))["text"]
+        )
+    elif action == "take":
+        workflow.take_in_charge(issue.pk, actor=user, expected_version=version)
+    elif action == "close":
+        data = _valid(CloseForm(post))
+        workflow.close_issue(
+            issue.pk,
+            actor=user,
+            reason=data["reason"],
+            public_text=data["text"],
+            expected_version=version,
+        )
+    elif action == "reopen":
+        text = _valid(ReopenForm(post))["text"]
+        workflow.reopen_issue(issue.pk, actor=user, public_text=text, expected_version=version)
+    elif action == "reassign":
+        data = _valid(ReassignForm(post))
+        workflow.reassign(
+            issue.pk,
+            actor=user,
+            department=data["department"],
+            reason=data["reason"],
+            expected_version=version,
+        )
+    elif action == "recategorise":
+        category = _valid(RecategoriseForm(post))["category"]
+        workflow.recategorise(issue.pk, actor=user, category=category, expected_version=version)
+    elif action == "merge":
+        into = _valid(MergeForm(post))["into"]
+        target = roles.visible_issues(user).filter(pk=into).first()
+        if target is None or not roles.allowed(user, Verb.MERGE, target):
+            raise FormInvalid([_("Issue %(id)s does not exist or is not yours.") % {"id": into}])
+        with transaction.atomic():
+            _check_version(issue, version)
+            merge_issues(issue, target, actor=user)
+        return target.pk
+    elif action == "split":
+        ids = _valid(SplitForm(post))["reports"]
+        with transaction.atomic():
+            _check_version(issue, version)
+            return split_reports(issue, ids, actor=user).pk
+    elif action in ("hide", "show"):
+        reason = _valid(TextForm(post, prefix="moderation"))["text"]
+        workflow.set_hidden(
+            issue.pk, actor=user, hidden=action == "hide", reason=reason, expected_version=version
+        )
+    return issue.pk
+
+
+def _version(raw: str | None) -> int | None:
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit():
+        raise FormInvalid([_("The page is out of date: reload it.")])
+    return int(raw)
+
+
+def _check_version(issue: Issue, version: int | None) -> None:
+    workflow.lock_issue(issue.pk, version)
