@@ -348,6 +348,7 @@ def route_lines(routes: list[CrewRoute]) -> list[dict[str, Any]]:
                 "lat": stop.issue.location.y,
                 "lon": stop.issue.location.x,
                 "state": stop.state,
+                "url": reverse("admin:reports_issue_change", args=[stop.issue_id]),
             }
             for stop in route.stops.all()
         ]

@@ -58,13 +58,14 @@
     route.stops.forEach(function (stop) {
       const label = interpolate(gettext("%(crew)s, stop %(n)s"), { crew: route.crew, n: stop.n }, true);
       L.marker([stop.lat, stop.lon], {
-        icon: L.divIcon({ className: "route-stop", html: "<span>" + stop.n + "</span>", iconSize: [22, 22] }),
+        // Beside the issue's own marker (above right), so that both can be clicked.
+        icon: L.divIcon({ className: "route-stop", html: "<span>" + stop.n + "</span>", iconSize: [20, 20], iconAnchor: [-6, 26] }),
         title: label,
         alt: label,
         zIndexOffset: 1000,
       }).on("add", function (event) {
         event.target.getElement().style.setProperty("--colour", colour);
-      }).addTo(routesLayer);
+      }).on("click", function () { window.location.assign(stop.url); }).addTo(routesLayer);
     });
   });
 
