@@ -61,7 +61,7 @@ def watched(chromium: Browser, live_server: Any, transactional_db: None) -> Iter
 def test_the_public_map_shows_clusters_filters_and_a_popup_without_personal_data(
     watched: Any, territory: Territory
 ) -> None:
-    potholes, light = seeded(territory)
+    _, light = seeded(territory)
     with watched() as phone:
         page = phone.page
         with viewport_answer(page) as first:
@@ -143,7 +143,7 @@ def test_the_public_map_works_when_tiles_cannot_be_loaded(
 def test_the_list_view_is_reachable_from_the_map_and_filters_by_keyboard(
     watched: Any, territory: Territory
 ) -> None:
-    potholes, light = seeded(territory)
+    _, light = seeded(territory)
     with watched() as phone:
         page = phone.page
         with viewport_answer(page):
