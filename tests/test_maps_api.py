@@ -126,7 +126,8 @@ def test_bad_viewport_parameters_get_a_400_in_the_users_language(
     response = client.get("/map/viewport", params, HTTP_ACCEPT_LANGUAGE="it")
     assert response.status_code == 400
     message = response.json()[field][0]
-    assert message
+    english = client.get("/map/viewport", params, HTTP_ACCEPT_LANGUAGE="en").json()[field][0]
+    assert message != english, "the Italian message must be translated"
 
 
 def test_viewport_costs_one_query_then_none_while_nothing_changes(
