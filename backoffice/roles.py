@@ -4,14 +4,16 @@ Every view and API endpoint asks `allowed(user, verb, issue)` (object by object)
 with `visible_issues(user)`; menus only reflect these answers.
 """
 
+from dataclasses import dataclass
 from enum import StrEnum
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
-from backoffice.models import Forwarding, Role, StaffProfile
+from backoffice.models import Forwarding, Role
 from reports.models import Issue
-from routing.models import RouteStop
+from routing.models import Crew, RouteStop
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -51,29 +53,61 @@ ROLE_VERBS: dict[Role, frozenset[Verb]] = {
 }
 
 
-def role_of(user: User) -> Role | None:
-    """Return the user's back-office role, or None for citizens.
+@dataclass(frozen=True)
+class Standing:
+    """A user's role and what it is bound to, read once per request."""
+
+    role: Role | None
+    department_id: int | None = None
+    external_body_id: int | None = None
+
+
+def standing(user: User) -> Standing:
+    """Return the user's role and binding, in one query, cached on the user object.
 
     A superuser is an administrator; then the staff profile decides; a member of a crew with
     no profile is crew; a staff account with no profile is an operator (the URP).
     """
     if not user.is_authenticated:
-        return None
-    cached = getattr(user, "_segnala_role", False)
-    if cached is not False:
+        return Standing(None)
+    cached = getattr(user, "_segnala_standing", None)
+    if cached is not None:
         return cached  # type: ignore[no-any-return]
-    role: Role | None = None
-    profile = _profile(user)
+    row = (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .annotate(
+            is_crew=Exists(Crew.members.through.objects.filter(user_id=OuterRef("pk"))),
+        )
+        .values(
+            "is_crew",
+            "staff_profile__role",
+            "staff_profile__department_id",
+            "staff_profile__external_body_id",
+        )
+        .first()
+    ) or {}
     if user.is_superuser:
-        role = Role.ADMINISTRATOR
-    elif profile is not None:
-        role = Role(profile.role)
-    elif user.crews.exists():  # type: ignore[union-attr]
-        role = Role.CREW
+        found = Standing(Role.ADMINISTRATOR)
+    elif row.get("staff_profile__role"):
+        found = Standing(
+            Role(row["staff_profile__role"]),
+            row["staff_profile__department_id"],
+            row["staff_profile__external_body_id"],
+        )
+    elif row.get("is_crew"):
+        found = Standing(Role.CREW)
     elif user.is_staff:
-        role = Role.OPERATOR
-    user._segnala_role = role  # type: ignore[union-attr]
-    return role
+        found = Standing(Role.OPERATOR)
+    else:
+        found = Standing(None)
+    user._segnala_standing = found  # type: ignore[union-attr]
+    return found
+
+
+def role_of(user: User) -> Role | None:
+    """Return the user's back-office role, or None for citizens (see `standing`)."""
+    return standing(user).role
 
 
 def can(user: User, verb: Verb) -> bool:
@@ -89,12 +123,12 @@ def visible_issues(user: User) -> QuerySet[Issue]:
     if role in (Role.ADMINISTRATOR, Role.OPERATOR, Role.MANAGER):
         return issues
     if role == Role.COORDINATOR:
-        return issues.filter(department_id=_profile(user).department_id)  # type: ignore[union-attr]
+        return issues.filter(department_id=standing(user).department_id)
     if role == Role.CREW:
         on_routes = RouteStop.objects.filter(route__crew__members=user).values("issue_id")
         return issues.filter(pk__in=on_routes)
     if role == Role.EXTERNAL:
-        body = _profile(user).external_body_id  # type: ignore[union-attr]
+        body = standing(user).external_body_id
         return issues.filter(pk__in=Forwarding.objects.filter(body_id=body).values("issue_id"))
     return issues.none()
 
@@ -106,21 +140,8 @@ def allowed(user: User, verb: Verb, issue: Issue) -> bool:
 
 def department_scope(user: User) -> int | None:
     """The department a coordinator is bound to; None for roles that see every department."""
-    profile = _profile(user)
-    if profile is not None and profile.role == Role.COORDINATOR:
-        return profile.department_id
-    return None
-
-
-def _profile(user: User) -> StaffProfile | None:
-    # Cached on the user object for the request: role_of is asked many times per page.
-    if not user.is_authenticated:
-        return None
-    cached = getattr(user, "_segnala_profile", False)
-    if cached is False:
-        cached = StaffProfile.objects.filter(user=user).first()
-        user._segnala_profile = cached  # type: ignore[union-attr]
-    return cached
+    found = standing(user)
+    return found.department_id if found.role == Role.COORDINATOR else None
 
 
 def allowed_for_department(user: User, verb: Verb, department_id: int) -> bool:

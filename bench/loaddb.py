@@ -8,7 +8,7 @@ touch the development or test databases.
 import datetime as dt
 import math
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -99,16 +99,9 @@ def copy_city(
     order = np.argsort(labels, kind="stable")
     issues = _issue_rows(stream, labels, order, category_ids, lat0, lon0, shift_s, now, window_days)
     open_count = sum(1 for row in issues if row[3] != "closed")
+    copy_issues(issues)
     with connection.cursor() as cursor:
         raw = cursor.cursor
-        with raw.copy(
-            "COPY reports_issue (id, category_id, location, status, close_reason, address, "
-            "emergency, hidden, report_count, supporter_count, priority, priority_explained, "
-            "first_reported_at, last_reported_at, closed_at, version, created_at, updated_at) "
-            "FROM STDIN"
-        ) as copy:
-            for row in issues:
-                copy.write_row(row)
         with raw.copy(
             "COPY reports_report (id, issue_id, category_id, location, address, description, "
             "answers, urgency, emergency, channel, tracking_code, hidden, placed_by_staff, match, "
@@ -129,6 +122,23 @@ def copy_city(
             )
         cursor.execute("ANALYZE reports_issue, reports_report, reports_photo")
     return len(issues), open_count
+
+
+def copy_issues(rows: Iterable[tuple]) -> None:
+    """COPY issue rows (the columns below, in order) into reports_issue."""
+    from django.db import connection
+
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(
+            "COPY reports_issue (id, category_id, location, status, close_reason, address, "
+            "emergency, hidden, report_count, supporter_count, priority, priority_explained, "
+            "first_reported_at, last_reported_at, closed_at, version, created_at, updated_at) "
+            "FROM STDIN"
+        ) as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
 
 
 def _issue_rows(

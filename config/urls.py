@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("backoffice.urls")),
     path("", include("routing.urls")),
     path("", include("reports.urls")),
+    path("", include("maps_static.urls")),
 ]
 
 

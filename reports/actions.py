@@ -26,6 +26,7 @@ from clustering.candidates import (
 from clustering.match import Incoming, choose_issue
 from geo.querysets import area_at
 from geo.units import WGS84, make_point
+from maps_static.tasks import public_layer_changed
 from reports import tasks
 from reports.models import (
     Category,
@@ -283,6 +284,7 @@ def refresh_issue(issue: Issue, *, now: dt.datetime | None = None) -> None:
         ],
     }
     issue.save()
+    transaction.on_commit(public_layer_changed)
 
 
 def _reporter_for(

@@ -11,6 +11,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from geo.geocode import reverse_geocode
+from maps_static.tasks import public_layer_changed
 from reports.models import Delivery, Issue, Photo, Report, TimelineEntry
 from reports.photos import make_thumbnail
 
@@ -48,6 +49,7 @@ def fill_in_address(report_id: int) -> None:
     with transaction.atomic():
         Report.objects.filter(pk=report.pk, address="").update(address=address)
         Issue.objects.filter(pk=report.issue_id, address="").update(address=address)
+        transaction.on_commit(public_layer_changed)
 
 
 @shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=10)

@@ -1,0 +1,37 @@
+"""Keep the public layer fresh: a new version for cached answers, a debounced snapshot."""
+
+import logging
+
+from celery import shared_task
+from django.core.cache import cache
+
+from maps_static.layer import bump_layer_version
+from maps_static.snapshot import public_layer_geojson, write_snapshot
+
+logger = logging.getLogger(__name__)
+
+PENDING_KEY = "maps:snapshot-pending"
+# A storm of changes within this many seconds yields one rebuild.
+SNAPSHOT_DEBOUNCE_S = 30
+
+
+def public_layer_changed() -> None:
+    """Tell the maps that public issue state changed; call it with transaction.on_commit.
+
+    Cached viewport answers are retired at once; the snapshot is rebuilt once per
+    SNAPSHOT_DEBOUNCE_S however many changes come in (the pending key is set only once).
+    """
+    bump_layer_version()
+    if cache.add(PENDING_KEY, 1, SNAPSHOT_DEBOUNCE_S * 10):
+        rebuild_public_snapshot.apply_async(countdown=SNAPSHOT_DEBOUNCE_S)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def rebuild_public_snapshot() -> int:
+    """Write the public layer's GeoJSON snapshot; return its size in bytes. Idempotent."""
+    # Cleared before reading: a change made while we read queues the next rebuild.
+    cache.delete(PENDING_KEY)
+    content = public_layer_geojson()
+    path = write_snapshot(content)
+    logger.info("public map snapshot written: %s (%d bytes)", path, len(content))
+    return len(content)

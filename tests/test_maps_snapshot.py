@@ -1,0 +1,147 @@
+"""The static GeoJSON snapshot of the public layer, rebuilt by Celery when issues change."""
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.core.cache import cache
+from django.test import Client
+
+from config.celery import app
+from maps_static import tasks
+from maps_static.layer import layer_version
+from maps_static.snapshot import snapshot_path, write_snapshot
+from reports.actions import refresh_issue
+from reports.models import Status
+from tests.factories import CENTRE_LAT, CENTRE_LON, Territory, make_territory, moved
+from tests.test_maps_api import PERSONAL, make_issue
+
+
+def test_the_snapshot_holds_the_public_layer_and_nothing_personal(
+    territory: Territory, media_root: Path
+) -> None:
+    shown = make_issue(territory.pothole, address="Via Verdi 2")
+    review = make_issue(territory.streetlight, moved((CENTRE_LAT, CENTRE_LON), 200))
+    review.status = Status.IN_PROGRESS
+    review.save()
+    make_issue(territory.pothole, moved((CENTRE_LAT, CENTRE_LON), 400), hidden=True)
+    recent = make_issue(territory.pothole, moved((CENTRE_LAT, CENTRE_LON), 600), closed_days_ago=2)
+    make_issue(territory.pothole, moved((CENTRE_LAT, CENTRE_LON), 800), closed_days_ago=60)
+
+    size = tasks.rebuild_public_snapshot()
+
+    path = snapshot_path()
+    assert path == media_root / "public" / "issues.geojson"
+    raw = path.read_text()
+    assert len(raw.encode()) == size
+    layer = json.loads(raw)
+    assert layer["type"] == "FeatureCollection"
+    by_id = {f["id"]: f for f in layer["features"]}
+    assert sorted(by_id) == sorted([shown.pk, review.pk, recent.pk])
+    assert by_id[shown.pk]["properties"]["status"] == "open"
+    assert by_id[shown.pk]["properties"]["address"] == "Via Verdi 2"
+    assert by_id[review.pk]["properties"]["status"] == "under_review"
+    assert by_id[recent.pk]["properties"]["status"] == "closed"
+    assert by_id[shown.pk]["geometry"]["coordinates"] == pytest.approx([CENTRE_LON, CENTRE_LAT])
+    for personal in PERSONAL:
+        assert personal not in raw
+
+
+def test_rebuilding_twice_gives_the_same_file_and_leaves_no_temporary_files(
+    territory: Territory, media_root: Path
+) -> None:
+    make_issue(territory.pothole)
+    tasks.rebuild_public_snapshot()
+    first = snapshot_path().read_bytes()
+    tasks.rebuild_public_snapshot()
+    assert snapshot_path().read_bytes() == first
+    assert [p.name for p in snapshot_path().parent.iterdir()] == ["issues.geojson"]
+
+
+def test_a_failed_write_keeps_the_old_snapshot_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "cdn" / "issues.geojson"
+    write_snapshot(b'{"old": true}', path)
+
+    def disk_full(fd: int) -> None:
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr("maps_static.snapshot.os.fsync", disk_full)
+    with pytest.raises(OSError):
+        write_snapshot(b'{"new": true}', path)
+    assert path.read_bytes() == b'{"old": true}'
+    assert [p.name for p in path.parent.iterdir()] == ["issues.geojson"]
+
+
+def test_a_storm_of_changes_queues_one_rebuild_and_retires_cached_answers(
+    territory: Territory,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+    client: Client,
+) -> None:
+    queued: list[dict[str, Any]] = []
+    # A spy on the queueing call: the wiring to the real broker is tested below.
+    monkeypatch.setattr(
+        tasks.rebuild_public_snapshot, "apply_async", lambda **kw: queued.append(kw)
+    )
+    issue = make_issue(territory.pothole)
+    before = layer_version()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(20):
+            refresh_issue(issue)
+
+    assert len(queued) == 1
+    assert queued[0]["countdown"] == tasks.SNAPSHOT_DEBOUNCE_S
+    assert layer_version() == before + 20
+
+    # Once the rebuild has started, the next change queues the next rebuild.
+    tasks.rebuild_public_snapshot()
+    with django_capture_on_commit_callbacks(execute=True):
+        refresh_issue(issue)
+    assert len(queued) == 2
+
+
+def test_a_report_submitted_through_the_api_marks_the_layer_changed(
+    territory: Territory, django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tasks.rebuild_public_snapshot, "apply_async", lambda **kw: None)
+    monkeypatch.setattr("reports.tasks.after_report_submitted.delay", lambda *a: None)
+    before = layer_version()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = Client().post(
+            "/api/v1/reports/",
+            {"lat": CENTRE_LAT, "lon": CENTRE_LON, "category": "streetlight"},
+            content_type="application/json",
+        )
+    assert response.status_code == 201, response.content
+    assert layer_version() > before
+
+
+@pytest.fixture
+def worker(transactional_db: None) -> Iterator[None]:
+    app.control.purge()
+    with start_worker(app, perform_ping_check=False, pool="solo", shutdown_timeout=10):
+        yield
+
+
+def test_a_real_worker_writes_the_snapshot_after_a_change(
+    worker: None, media_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tasks, "SNAPSHOT_DEBOUNCE_S", 0)
+    territory = make_territory()
+    issue = make_issue(territory.pothole)
+    cache.delete(tasks.PENDING_KEY)
+
+    tasks.public_layer_changed()
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not snapshot_path().exists():
+        time.sleep(0.2)
+    features = json.loads(snapshot_path().read_text())["features"]
+    assert [f["id"] for f in features] == [issue.pk]
