@@ -1,3 +1,5 @@
+import secrets
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -182,3 +184,60 @@ class AssignmentRule(models.Model):
     def clean(self) -> None:
         if self.category_id is None and self.group_id is None and self.area_id is None:
             raise ValidationError(_("A rule needs a category, a group or an area."))
+
+
+class Draft(models.Model):
+    """A message that is not a report yet (e-mail, PEC): an operator completes it into one.
+
+    The sender's contact is personal data: only staff with the contacts right see it.
+    """
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("e-mail")
+        PEC = "pec", _("PEC")
+        PHONE = "phone", _("phone")
+        COUNTER = "counter", _("counter")
+
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    text = models.TextField(_("text"), max_length=20000, blank=True)
+    sender_name = models.CharField(_("name"), max_length=200, blank=True)
+    sender_email = models.EmailField(_("e-mail"), blank=True)
+    sender_phone = models.CharField(_("phone"), max_length=40, blank=True)
+    # The mailbox's Message-ID: the same message is never turned into two drafts.
+    message_id = models.CharField(max_length=300, null=True, blank=True, unique=True)
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    report = models.OneToOneField(
+        "reports.Report",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="draft",
+        verbose_name=_("report"),
+    )
+    discarded = models.BooleanField(_("discarded"), default=False)
+
+    class Meta:
+        verbose_name = _("draft")
+        verbose_name_plural = _("drafts")
+        ordering = ["received_at"]
+
+    def __str__(self) -> str:
+        return self.subject or f"draft {self.pk}"
+
+
+def attachment_path(instance: "DraftAttachment", filename: str) -> str:
+    return f"drafts/{secrets.token_hex(2)}/{secrets.token_hex(12)}"
+
+
+class DraftAttachment(models.Model):
+    """A file that came with a draft (a photo, usually): checked when the draft is completed."""
+
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path)
+    filename = models.CharField(max_length=200, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size_bytes = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.filename or str(self.file)

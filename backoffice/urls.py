@@ -1,6 +1,6 @@
 from django.urls import path
 
-from backoffice import views
+from backoffice import intake, views
 
 urlpatterns = [
     path("office/", views.queue, name="office-queue"),
@@ -9,4 +9,9 @@ urlpatterns = [
     path("office/bulk/", views.bulk, name="office-bulk"),
     path("office/issues/<int:pk>/", views.issue_page, name="office-issue"),
     path("office/issues/<int:pk>/<str:action>/", views.issue_action, name="office-issue-action"),
+    path("office/intake/", intake.intake_page, name="office-intake"),
+    path("office/intake/submit/", intake.intake_submit, name="office-intake-submit"),
+    path("office/intake/<int:pk>/", intake.intake_done, name="office-intake-done"),
+    path("office/drafts/", intake.drafts_page, name="office-drafts"),
+    path("office/drafts/<int:pk>/discard/", intake.discard_draft, name="office-discard-draft"),
 ]

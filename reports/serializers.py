@@ -2,6 +2,7 @@
 
 import json
 import math
+from dataclasses import replace
 from typing import Any
 
 from django.conf import settings
@@ -95,6 +96,9 @@ class ReportSubmissionSerializer(serializers.Serializer):
         r"^\+?[0-9 ./()-]{5,30}$", required=False, allow_blank=True, default=""
     )
 
+    # Staff taking a report on the phone complete the required answers later.
+    answers_required = True
+
     def validate_category(self, code: str) -> Category:
         category = (
             Category.objects.filter(code=code, active=True)
@@ -156,8 +160,11 @@ class ReportSubmissionSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {"category": _("This category is not offered at this place.")}
             )
+        specs = question_specs(category)
+        if not self.answers_required:
+            specs = [replace(spec, required=False) for spec in specs]
         try:
-            attrs["answers"] = validate_answers(question_specs(category), attrs["answers"])
+            attrs["answers"] = validate_answers(specs, attrs["answers"])
         except AnswersInvalid as exc:
             raise serializers.ValidationError({"answers": exc.errors}) from None
         return attrs

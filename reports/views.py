@@ -8,10 +8,9 @@ or photo_location: they are personal data.
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
-from django.contrib.gis.db.models import Extent
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -20,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods
 
-from geo.models import Municipality
+from geo.querysets import map_start
 from reports.models import (
     PUBLIC_STATUS,
     CloseReason,
@@ -55,23 +54,13 @@ _TRACKING_SEPARATORS = re.compile(r"[\s\-_.]+")
 @ensure_csrf_cookie
 def submit_page(request: HttpRequest) -> HttpResponse:
     """The citizen's report form; the map starts on the municipality's territory."""
-    default_lat, default_lon = cast(tuple[float, float], settings.LEAFLET_CONFIG["DEFAULT_CENTER"])
     config: dict[str, Any] = {
-        "bounds": None,
-        "centre": [default_lat, default_lon],
-        "zoom": settings.LEAFLET_CONFIG["DEFAULT_ZOOM"],
-        "tileUrl": settings.TILE_URL,
-        "tileAttribution": settings.TILE_ATTRIBUTION,
+        **map_start(),
         "categoriesUrl": reverse("api-category-list"),
         "reportsUrl": reverse("api-report-create"),
         "maxPhotos": settings.PHOTOS_PER_REPORT,
         "maxSidePx": BROWSER_PHOTO_MAX_SIDE_PX,
     }
-    extent = Municipality.objects.aggregate(extent=Extent("boundary"))["extent"]
-    if extent:
-        min_lon, min_lat, max_lon, max_lat = extent
-        config["bounds"] = [[min_lat, min_lon], [max_lat, max_lon]]
-        config["centre"] = [(min_lat + max_lat) / 2, (min_lon + max_lon) / 2]
     return render(
         request,
         "reports/submit.html",

@@ -146,6 +146,14 @@ N, F, L = 404, 403, 302  # not in scope, forbidden, login page
 STAFF_PAGE = {"anonymous": L, "citizen": F}
 STAFF_API = {"anonymous": F, "citizen": F}
 ACT = {**STAFF_PAGE, "crew": F, "external": F, "manager": F, "other_coordinator": N}
+INTAKE = {
+    **STAFF_PAGE,
+    "crew": F,
+    "external": F,
+    "manager": F,
+    "coordinator": F,
+    "other_coordinator": F,
+}
 MATRIX: dict[str, tuple[Callable[[World, Client], Any], dict[str, Any]]] = {
     "queue": (page("/office/"), STAFF_PAGE),
     "issue page": (page("/office/issues/{issue}/"), {**STAFF_PAGE, "other_coordinator": N}),
@@ -175,6 +183,12 @@ MATRIX: dict[str, tuple[Callable[[World, Client], Any], dict[str, Any]]] = {
         {**ACT, "other_coordinator": OK},  # allowed, but only touches its own scope
     ),
     "save filter": (post("/office/filters/", name="mine", query="late=on"), STAFF_PAGE),
+    "intake page": (page("/office/intake/"), INTAKE),
+    "intake": (
+        post("/office/intake/submit/", lat=INSIDE[0], lon=INSIDE[1], category="pothole"),
+        INTAKE,
+    ),
+    "drafts": (page("/office/drafts/"), INTAKE),
     "crew route": (
         page("/crew/routes/{route}/"),
         {**STAFF_PAGE, "citizen": N, "external": N, "other_coordinator": N},

@@ -1,0 +1,55 @@
+"""Background work of the back office. Thin tasks: take ids, re-read rows, safe to run twice."""
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from reports.models import Report, TimelineEntry
+
+# Failures worth retrying: the SMTP server may be down for a while.
+TRANSIENT = (OSError, TimeoutError)
+
+
+@shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=8)
+def send_tracking_code(report_id: int) -> bool:
+    """E-mail a caller the tracking code of the report taken for them, once."""
+    with transaction.atomic():
+        report = (
+            Report.objects.select_for_update(of=("self",))
+            .select_related("reporter", "category")
+            .filter(pk=report_id)
+            .first()
+        )
+        if report is None or report.reporter is None or not report.reporter.email:
+            return False
+        sent = TimelineEntry.objects.filter(
+            issue_id=report.issue_id, data__tracking_code_sent=report.pk
+        )
+        if sent.exists():
+            return False
+        with translation.override(report.reporter.language or settings.LANGUAGE_CODE):
+            subject = _("Your report %(code)s") % {"code": report.tracking_code}
+            body = render_to_string(
+                "backoffice/email/tracking_code.txt",
+                {
+                    "code": report.tracking_code,
+                    "category": report.category.name,
+                    "url": settings.SITE_URL + reverse("track", args=[report.tracking_code]),
+                    "municipality": settings.MUNICIPALITY_NAME,
+                },
+            )
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [report.reporter.email])
+        # Staff see that the caller got the code; the row also makes a second run do nothing.
+        TimelineEntry.objects.create(
+            issue_id=report.issue_id,
+            kind=TimelineEntry.Kind.INTERNAL_NOTE,
+            public=False,
+            text=_("Tracking code %(code)s sent by e-mail.") % {"code": report.tracking_code},
+            data={"tracking_code_sent": report.pk},
+        )
+    return True
