@@ -6,7 +6,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from geo.models import Department
+from geo.models import Department, ExternalBody
 from reports.models import Category, CloseReason, Status
 
 TEXT_MAX = 4000
@@ -102,3 +102,18 @@ class BulkForm(forms.Form):
         if data.get("action") == "status" and not data.get("status"):
             self.add_error("status", _("Choose the status."))
         return data
+
+
+class ForwardForm(forms.Form):
+    body = forms.ModelChoiceField(ExternalBody.objects.order_by("name"), label=_("External body"))
+    message = forms.CharField(
+        label=_("Message for the body"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    due = forms.DateField(
+        label=_("Answer expected by"),
+        required=False,
+        help_text=_("Empty: the body's usual answer time, in working days."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )

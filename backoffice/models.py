@@ -6,7 +6,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from geo.models import Department, ExternalBody
+from geo.models import Department, ExternalBody, localized
+from reports.models import Status
 
 
 class Role(models.TextChoices):
@@ -118,6 +119,8 @@ class Forwarding(models.Model):
     answered_at = models.DateTimeField(null=True, blank=True)
     # The body closed its part (fixed, or not theirs after all).
     resolved = models.BooleanField(default=False)
+    # When the e-mail with the signed link left (once).
+    sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("forwarding")
@@ -134,6 +137,11 @@ class Forwarding(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.issue_id} → {self.body}"
+
+    @property
+    def late(self) -> bool:
+        """Whether the body answered after its deadline, or has not answered and it passed."""
+        return (self.answered_at or timezone.now()) > self.due_at
 
 
 class AssignmentRule(models.Model):
@@ -241,3 +249,52 @@ class DraftAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename or str(self.file)
+
+
+class ResponseTemplate(models.Model):
+    """A ready reply for staff, per category and status, in both languages."""
+
+    title = models.CharField(_("title"), max_length=120)
+    category = models.ForeignKey(
+        "reports.Category",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("category"),
+        help_text=_("Leave empty for every category."),
+    )
+    status = models.CharField(
+        _("for the status"),
+        max_length=20,
+        blank=True,
+        choices=Status.choices,
+        help_text=_("The status the reply goes with (e.g. closed); empty for any."),
+    )
+    text_it = models.TextField(_("text (Italian)"), max_length=4000)
+    text_en = models.TextField(_("text (English)"), max_length=4000, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("response template")
+        verbose_name_plural = _("response templates")
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def text(self) -> str:
+        """The text in the current language (Italian when there is no translation)."""
+        return localized(self.text_it, self.text_en)
+
+
+class PhotoOriginal(models.Model):
+    """The unredacted original of a moderated photo, in the private storage (staff only)."""
+
+    photo = models.OneToOneField("reports.Photo", on_delete=models.CASCADE, related_name="original")
+    name = models.CharField(max_length=300)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name

@@ -6,9 +6,10 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from backoffice.models import Forwarding
 from reports.models import Report, TimelineEntry
 
 # Failures worth retrying: the SMTP server may be down for a while.
@@ -52,4 +53,39 @@ def send_tracking_code(report_id: int) -> bool:
             text=_("Tracking code %(code)s sent by e-mail.") % {"code": report.tracking_code},
             data={"tracking_code_sent": report.pk},
         )
+    return True
+
+
+@shared_task(autoretry_for=(OSError, TimeoutError), retry_backoff=True, max_retries=8)
+def send_forwarding(forwarding_id: int) -> bool:
+    """E-mail the external body its request with the signed link, once."""
+    from backoffice.forwarding import signed_link as forwarding_link
+
+    with transaction.atomic():
+        forwarding = (
+            Forwarding.objects.select_for_update(of=("self",))
+            .select_related("body", "issue__category")
+            .filter(pk=forwarding_id)
+            .first()
+        )
+        if forwarding is None or forwarding.sent_at is not None:
+            return False
+        issue = forwarding.issue
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = _("Request from %(municipality)s: issue %(id)s, %(category)s") % {
+                "municipality": settings.MUNICIPALITY_NAME,
+                "id": issue.pk,
+                "category": issue.category.name,
+            }
+            body = render_to_string(
+                "backoffice/email/forwarding.txt",
+                {
+                    "forwarding": forwarding,
+                    "issue": issue,
+                    "link": forwarding_link(forwarding),
+                    "municipality": settings.MUNICIPALITY_NAME,
+                },
+            )
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [forwarding.body.email])
+        Forwarding.objects.filter(pk=forwarding.pk).update(sent_at=timezone.now())
     return True

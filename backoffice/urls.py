@@ -1,6 +1,6 @@
 from django.urls import path
 
-from backoffice import intake, views
+from backoffice import forwarding, intake, moderation, views
 
 urlpatterns = [
     path("office/", views.queue, name="office-queue"),
@@ -9,6 +9,18 @@ urlpatterns = [
     path("office/bulk/", views.bulk, name="office-bulk"),
     path("office/issues/<int:pk>/", views.issue_page, name="office-issue"),
     path("office/issues/<int:pk>/<str:action>/", views.issue_action, name="office-issue-action"),
+    path("external/<str:token>/", forwarding.external_page, name="external-answer"),
+    path(
+        "office/reports/<int:pk>/<str:action>/",
+        moderation.report_action,
+        name="office-report-action",
+    ),
+    path("office/photos/<int:pk>/redact/", moderation.redact_page, name="office-redact-photo"),
+    path(
+        "office/photos/<int:pk>/original/",
+        moderation.original_photo,
+        name="office-original-photo",
+    ),
     path("office/intake/", intake.intake_page, name="office-intake"),
     path("office/intake/submit/", intake.intake_submit, name="office-intake-submit"),
     path("office/intake/<int:pk>/", intake.intake_done, name="office-intake-done"),

@@ -6,6 +6,7 @@ not revealed), actions outside the user's role are 403. Changes go through repor
 and clustering.actions, which check the version the person saw and write the audit log.
 """
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -13,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,6 +26,7 @@ from backoffice import roles
 from backoffice.forms import (
     BulkForm,
     CloseForm,
+    ForwardForm,
     MergeForm,
     ReassignForm,
     RecategoriseForm,
@@ -32,7 +34,8 @@ from backoffice.forms import (
     SplitForm,
     TextForm,
 )
-from backoffice.models import SavedFilter
+from backoffice.forwarding import forward_issue
+from backoffice.models import ResponseTemplate, SavedFilter
 from backoffice.queue import QueueFilter, filtered
 from backoffice.roles import Verb
 from clustering.actions import ClusteringRefused, merge_issues, split_reports
@@ -193,6 +196,10 @@ def issue_page(request: HttpRequest, pk: int) -> HttpResponse:
             "reassign_form": ReassignForm(),
             "recategorise_form": RecategoriseForm(),
             "merge_form": MergeForm(),
+            "forward_form": ForwardForm(),
+            "templates": ResponseTemplate.objects.filter(active=True)
+            .filter(Q(category__isnull=True) | Q(category=issue.category_id))
+            .order_by("title"),
         },
     )
 
@@ -210,6 +217,7 @@ ACTIONS = {
     "split": Verb.MERGE,
     "hide": Verb.MODERATE,
     "show": Verb.MODERATE,
+    "forward": Verb.FORWARD,
 }
 
 
@@ -298,6 +306,20 @@ def _do(request: HttpRequest, issue: Issue, action: str) -> int:
         with transaction.atomic():
             _check_version(issue, version)
             return split_reports(issue, ids, actor=user).pk
+    elif action == "forward":
+        data = _valid(ForwardForm(post))
+        due_at = None
+        if data["due"]:
+            end_of_day = dt.datetime.combine(data["due"], dt.time(23, 59))
+            due_at = timezone.make_aware(end_of_day)
+        forward_issue(
+            issue.pk,
+            actor=user,
+            body=data["body"],
+            message=data["message"],
+            due_at=due_at,
+            expected_version=version,
+        )
     elif action in ("hide", "show"):
         reason = _valid(TextForm(post, prefix="moderation"))["text"]
         workflow.set_hidden(

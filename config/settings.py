@@ -139,9 +139,20 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 # Media are served by Django only where no web server or object store does it (development).
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=not PRODUCTION)
 
+# Files only staff may fetch, through a view that checks who asks (photo originals kept by
+# moderation): never under MEDIA_ROOT, which is served to everyone.
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "var" / "private")
+# Moderation keeps a redacted photo's original and an edited description's old text (staff
+# only) when the municipality's privacy policy allows it.
+MODERATION_KEEP_ORIGINALS = env.bool("MODERATION_KEEP_ORIGINALS", default=True)
+
 STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="filesystem")
 if STORAGE_BACKEND == "filesystem":
     _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    _private_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": None},
+    }
 elif STORAGE_BACKEND == "s3":
     # S3-compatible object storage (AWS, MinIO, Ceph...); django-storages reads AWS_* below.
     _default_storage = {"BACKEND": "storages.backends.s3.S3Storage"}
@@ -150,10 +161,15 @@ elif STORAGE_BACKEND == "s3":
     AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default=None)
     AWS_QUERYSTRING_AUTH = env.bool("AWS_QUERYSTRING_AUTH", default=False)
     AWS_DEFAULT_ACL = None
+    _private_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {"location": "private", "default_acl": "private", "querystring_auth": True},
+    }
 else:
     raise ImproperlyConfigured("STORAGE_BACKEND must be 'filesystem' or 's3'")
 STORAGES = {
     "default": _default_storage,
+    "private": _private_storage,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

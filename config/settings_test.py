@@ -1,8 +1,11 @@
 """Test settings: only what must differ from config.settings for the suite."""
 
 import os
+import tempfile
 
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/14")
+# Photo originals kept by moderation: a throw-away folder per test run, not var/private.
+os.environ.setdefault("PRIVATE_MEDIA_ROOT", tempfile.mkdtemp(prefix="segnala-private-"))
 
 from config.settings import *  # noqa: F403
 

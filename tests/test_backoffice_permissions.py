@@ -75,6 +75,8 @@ def world(territory: Territory) -> World:
     plan = RoutePlan.objects.create(department=territory.roads, date=timezone.localdate())
     route = CrewRoute.objects.create(plan=plan, crew=crew)
     body = ExternalBody.objects.get(code="gas-co")
+    body.email = "interventi@gas.example"
+    body.save()
     clients: dict[str, Client] = {"anonymous": Client()}
     profiles: dict[str, dict[str, Any]] = {
         "external": {"role": Role.EXTERNAL, "external_body": body},
@@ -138,6 +140,7 @@ def _ids(world: World) -> dict[str, Any]:
         "roads": world.territory.roads.pk,
         "lighting": world.territory.lighting.pk,
         "streetlight": world.territory.streetlight.pk,
+        "body": world.body.pk,
     }
 
 
@@ -177,6 +180,11 @@ MATRIX: dict[str, tuple[Callable[[World, Client], Any], dict[str, Any]]] = {
     "hide": (
         post("/office/issues/{issue}/hide/", **{"moderation-text": "x"}),
         {**ACT, "coordinator": F},
+    ),
+    "forward": (post("/office/issues/{issue}/forward/", body="{body}", message="x"), ACT),
+    "moderate report": (
+        post("/office/reports/{report}/hide/"),
+        {**ACT, "coordinator": F, "other_coordinator": F},
     ),
     "bulk": (
         post("/office/bulk/", issues="{issue}", action="status", status="in_progress"),
