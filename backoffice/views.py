@@ -97,6 +97,12 @@ def queue(request: HttpRequest) -> HttpResponse:
             "saved_filters": SavedFilter.objects.filter(owner=request.user),
             "bulk_form": BulkForm(departments=Department.objects.order_by("name")),
             "can_act": roles.can(request.user, Verb.ACT),
+            "can_intake": roles.can(request.user, Verb.INTAKE),
+            "map_departments": [
+                d
+                for d in departments
+                if roles.allowed_for_department(request.user, Verb.VIEW, d.pk)
+            ],
         },
     )
 
