@@ -85,9 +85,12 @@ def requests_queryset() -> QuerySet[Issue]:
 
 
 def service_request(
-    issue: Issue, request: HttpRequest, *, extensions: bool = False
+    issue: Any, request: HttpRequest, *, extensions: bool = False
 ) -> dict[str, Any]:
-    """Represent an issue from requests_queryset() as an Open311 request."""
+    """Represent an issue from requests_queryset() as an Open311 request.
+
+    `issue` is an Issue annotated with first_description, first_answers and first_photo.
+    """
     closed = issue.status == Status.CLOSED
     category = issue.category
     agency = issue.department or category.redirect_body

@@ -255,6 +255,13 @@ def test_bad_submissions_get_the_spec_errors_and_store_nothing(
     assert not Report.objects.exists()
 
 
+def test_errors_are_in_the_language_asked(client: Client, territory: Territory) -> None:
+    response = post_form(client, "requests.json", pothole(""), HTTP_ACCEPT_LANGUAGE="it")
+    assert_error(response, 403)
+    assert "api_key" in response.json()[0]["description"]
+    assert response.json()[0]["description"] == "Per inviare serve una api_key."
+
+
 def test_address_string_is_geocoded_on_the_street_network(
     client: Client, territory: Territory, key: str
 ) -> None:
