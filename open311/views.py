@@ -49,6 +49,7 @@ OPEN311_FIELD = {
     "name": "first_name",
 }
 UPDATE_STATUSES = {"open", "closed"}
+ROW_ID = re.compile(r"[0-9]{1,18}")
 
 
 class Refused(Exception):
@@ -164,7 +165,7 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
     ids = comma_list(params.get("service_request_id"))
     if ids:
         # The spec: a list of ids overrides every other filter.
-        issues = issues.filter(pk__in=[int(i) for i in ids if i.isdigit() and len(i) < 19])
+        issues = issues.filter(pk__in=[n for n in map(_row_id, ids) if n is not None])
     else:
         start, end = _date_window(params.get("start_date"), params.get("end_date"))
         issues = issues.filter(first_reported_at__gte=start, first_reported_at__lte=end)
@@ -196,7 +197,8 @@ def request_detail(request: HttpRequest, fmt: str, request_id: str) -> HttpRespo
     issues = serializers.requests_queryset()
     if extensions:
         issues = issues.prefetch_related(Prefetch("timeline", queryset=public_timeline()))
-    issue = issues.filter(pk=int(request_id)).first() if len(request_id) < 19 else None
+    row_id = _row_id(request_id)
+    issue = issues.filter(pk=row_id).first() if row_id is not None else None
     if issue is None:
         raise Refused(404, _("Unknown service_request_id: %(id)s.") % {"id": request_id})
     data = [serializers.service_request(issue, request, extensions=extensions)]
@@ -214,7 +216,7 @@ def token(request: HttpRequest, fmt: str, token: str) -> HttpResponse:
 
 def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
     params = request.POST
-    key = _api_key(request)
+    _api_key(request)  # authenticated and counted; nothing of the key is kept with the report
     code = params.get("service_code", "").strip()
     if not code:
         raise Refused(400, _("service_code is required."))
@@ -261,7 +263,6 @@ def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
     )
     if report.emergency:
         notice = _("If someone is in danger, call %(n)s now.") % {"n": settings.EMERGENCY_NUMBER}
-    del key  # authenticated and counted; nothing of the key is kept with the report
     result = [
         {
             "service_request_id": str(report.issue_id),
@@ -288,10 +289,9 @@ def _location(params: Any) -> tuple[Any, Any]:
         return found
     address_id = params.get("address_id", "").strip()
     if address_id:
+        segment_id = _row_id(address_id)
         segment = (
-            RoadSegment.objects.filter(pk=int(address_id)).first()
-            if address_id.isdigit() and len(address_id) < 19
-            else None
+            RoadSegment.objects.filter(pk=segment_id).first() if segment_id is not None else None
         )
         if segment is None:
             raise Refused(400, _("Unknown address_id: %(a)s.") % {"a": address_id})
@@ -310,6 +310,11 @@ def _attributes(params: Any) -> dict[str, Any]:
         code, many = match.group(1), bool(match.group(2))
         answers[code] = list(values) if many or len(values) > 1 else values[0]
     return answers
+
+
+def _row_id(raw: str) -> int | None:
+    """Read a database id: ASCII digits that fit a bigint, else None (unknown, never a 500)."""
+    return int(raw) if ROW_ID.fullmatch(raw.strip()) else None
 
 
 def _flag(raw: str | None) -> bool:
@@ -360,11 +365,8 @@ def _page(params: Any) -> tuple[int, int]:
         size = int(params.get("page_size", str(MAX_PAGE_SIZE)))
     except ValueError:
         raise Refused(400, _("page and page_size must be whole numbers.")) from None
-    if page < 1 or not 1 <= size <= MAX_PAGE_SIZE:
-        raise Refused(
-            400, _("page starts at 1; page_size is between 1 and %(n)d.") % {"n": MAX_PAGE_SIZE}
-        )
-    if page > 1_000_000:
+    # The page bound keeps the offset a sane SQL number.
+    if not 1 <= page <= 1_000_000 or not 1 <= size <= MAX_PAGE_SIZE:
         raise Refused(
             400, _("page starts at 1; page_size is between 1 and %(n)d.") % {"n": MAX_PAGE_SIZE}
         )
@@ -398,11 +400,8 @@ def _create_update(request: HttpRequest, fmt: str) -> HttpResponse:
     request_id = params.get("service_request_id", "").strip()
     if not request_id:
         raise Refused(400, _("service_request_id is required."))
-    issue = (
-        Issue.objects.filter(pk=int(request_id), hidden=False).first()
-        if request_id.isdigit() and len(request_id) < 19
-        else None
-    )
+    row_id = _row_id(request_id)
+    issue = Issue.objects.filter(pk=row_id, hidden=False).first() if row_id is not None else None
     if issue is None:
         raise Refused(404, _("Unknown service_request_id: %(id)s.") % {"id": request_id})
     problems = []

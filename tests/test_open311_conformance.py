@@ -245,6 +245,7 @@ def test_calls_over_the_key_rate_limit_get_429(client: Client, territory: Territ
         ({"email": "not-an-email"}, 400, "email"),
         ({"service_code": "gas-leak"}, 400, "800 900 900"),
         ({"address_id": "999999", "lat": None, "long": None}, 400, "address_id"),
+        ({"address_id": "²", "lat": None, "long": None}, 400, "address_id"),
         ({"media_url": "ftp://example.org/a.jpg"}, 400, "http"),
     ],
 )
@@ -392,6 +393,7 @@ def test_unknown_request_and_token_are_404(client: Client, territory: Territory)
     assert_error(client.get(f"{BASE}/requests/12345.xml"), 404)
     assert_error(client.get(f"{BASE}/tokens/ABCD-EFGH.json"), 404, "ABCD-EFGH")
     assert_error(client.get(f"{BASE}/requests/99999999999999999999999.json"), 404)
+    assert client.get(f"{BASE}/requests.json?service_request_id=²,x,-1").json() == []
     assert_error(client.get(f"{BASE}/requests.html"), 404)
     assert_error(client.get(f"{BASE}/nothing/here.xml"), 404)
 

@@ -95,6 +95,7 @@ def test_a_citizen_update_is_an_internal_note_and_retries_are_idempotent(
     [
         ({"api_key": ""}, 403, "api_key"),
         ({"service_request_id": "424242"}, 404, "424242"),
+        ({"service_request_id": "²"}, 404, "²"),
         ({"service_request_id": ""}, 400, "service_request_id"),
         ({"description": ""}, 400, "description"),
         ({"status": "maybe"}, 400, "status"),
