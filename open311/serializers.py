@@ -73,6 +73,11 @@ def requests_queryset() -> QuerySet[Issue]:
     first_photo = Photo.objects.filter(report__issue=OuterRef("pk"), report__hidden=False).order_by(
         "report__created_at", "report_id", "position"
     )
+    # The latest public change, not Issue.updated_at: the periodic priority refresh saves
+    # every open issue, which is no update a client should see (timeline_issue_time index).
+    last_change = TimelineEntry.objects.filter(issue=OuterRef("pk"), public=True).order_by(
+        "-created_at"
+    )
     return (
         public_issues()
         .select_related("category__group", "category__redirect_body", "department")
@@ -80,6 +85,7 @@ def requests_queryset() -> QuerySet[Issue]:
             first_description=Subquery(first_report.values("description")[:1]),
             first_answers=Subquery(first_report.values("answers")[:1]),
             first_photo=Subquery(first_photo.values("image")[:1]),
+            last_change=Subquery(last_change.values("created_at")[:1]),
         )
     )
 
@@ -89,7 +95,8 @@ def service_request(
 ) -> dict[str, Any]:
     """Represent an issue from requests_queryset() as an Open311 request.
 
-    `issue` is an Issue annotated with first_description, first_answers and first_photo.
+    `issue` is an Issue annotated by requests_queryset (first_description, first_answers,
+    first_photo, last_change).
     """
     closed = issue.status == Status.CLOSED
     category = issue.category
@@ -104,7 +111,7 @@ def service_request(
         "agency_responsible": agency.name if agency else None,
         "service_notice": None,
         "requested_datetime": issue.first_reported_at,
-        "updated_datetime": issue.updated_at,
+        "updated_datetime": issue.last_change or issue.first_reported_at,
         "expected_datetime": issue.due_at,
         "address": issue.address,
         "address_id": None,

@@ -261,8 +261,6 @@ def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
         if report.match.get("joined")
         else None
     )
-    if report.emergency:
-        notice = _("If someone is in danger, call %(n)s now.") % {"n": settings.EMERGENCY_NUMBER}
     result = [
         {
             "service_request_id": str(report.issue_id),

@@ -430,6 +430,10 @@ def test_extensions_add_the_public_timeline_and_answers(
 
     plain = client.get(f"{BASE}/requests/{created['service_request_id']}.json").json()[0]
     assert "extended_attributes" not in plain
+    reply = issue.timeline.get(kind="reply")
+    assert dt.datetime.fromisoformat(plain["updated_datetime"]) == reply.created_at.replace(
+        microsecond=0
+    )
     extended = client.get(
         f"{BASE}/requests/{created['service_request_id']}.json?extensions=true"
     ).json()[0]
