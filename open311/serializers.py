@@ -5,6 +5,7 @@ which owns status, department and SLA), so several citizens' reports of one poth
 request. Only public columns are read: never Reporter, never photo_location.
 """
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.files.storage import default_storage
@@ -90,8 +91,28 @@ def requests_queryset() -> QuerySet[Issue]:
     )
 
 
+def service_requests(
+    issues: Iterable[Any], request: HttpRequest, *, extensions: bool = False
+) -> list[dict[str, Any]]:
+    """Represent issues from requests_queryset(); each category's name is translated once.
+
+    (Looking up the active language costs ~70 µs; once per row it was 40% of a 1000-row page.)
+    """
+    names: dict[int, str] = {}
+    result = []
+    for issue in issues:
+        if issue.category_id not in names:
+            names[issue.category_id] = issue.category.name
+        result.append(
+            service_request(
+                issue, request, service_name=names[issue.category_id], extensions=extensions
+            )
+        )
+    return result
+
+
 def service_request(
-    issue: Any, request: HttpRequest, *, extensions: bool = False
+    issue: Any, request: HttpRequest, *, service_name: str = "", extensions: bool = False
 ) -> dict[str, Any]:
     """Represent an issue from requests_queryset() as an Open311 request.
 
@@ -105,7 +126,7 @@ def service_request(
         "service_request_id": str(issue.pk),
         "status": "closed" if closed else "open",
         "status_notes": issue.get_close_reason_display() if closed else None,
-        "service_name": category.name,
+        "service_name": service_name or category.name,
         "service_code": category.code,
         "description": issue.first_description or "",
         "agency_responsible": agency.name if agency else None,

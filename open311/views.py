@@ -187,7 +187,7 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
         issues = issues.prefetch_related(Prefetch("timeline", queryset=public_timeline()))
     offset, size = _page(params)
     rows = issues.order_by("-first_reported_at", "-id")[offset : offset + size]
-    data = [serializers.service_request(i, request, extensions=extensions) for i in rows]
+    data = serializers.service_requests(rows, request, extensions=extensions)
     return respond(data, fmt, "service_requests")
 
 
