@@ -7,6 +7,7 @@ turns it into either format, so the two can never disagree. Errors are the spec'
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -26,6 +27,8 @@ XML_ITEM = {
     "service_request_updates": "request_update",
     "notes": "note",
 }
+# Characters XML 1.0 cannot carry at all, not even escaped; a description may hold them.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 
 
@@ -83,7 +86,7 @@ def _text(value: Any) -> str | None:
         return "true" if value else "false"
     if isinstance(value, dt.datetime):
         return w3c(value)
-    return str(value)
+    return NOT_XML.sub("\ufffd", str(value))
 
 
 def comma_list(raw: str | None) -> list[str]:

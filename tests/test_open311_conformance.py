@@ -313,6 +313,17 @@ def test_contact_fields_never_appear_in_get_responses(
             assert secret not in body, (path, secret)
 
 
+def test_xml_stays_well_formed_with_control_characters_in_a_description(
+    client: Client, territory: Territory, key: str
+) -> None:
+    submit(client, key, description="Buca\x0bprofonda\x1f qui")
+    root = xml(client.get(f"{BASE}/requests.xml"))
+    assert root.find("request/description").text == "Buca\ufffdprofonda\ufffd qui"
+    assert (
+        client.get(f"{BASE}/requests.json").json()[0]["description"] == "Buca\x0bprofonda\x1f qui"
+    )
+
+
 def test_get_requests_defaults_to_the_last_90_days(
     client: Client, territory: Territory, key: str
 ) -> None:
