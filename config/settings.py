@@ -4,6 +4,7 @@
 development secret key, with DEBUG on, or without ALLOWED_HOSTS.
 """
 
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "routing",
     "maps_static",
     "backoffice",
+    "open311",
 ]
 
 MIDDLEWARE = [
@@ -222,6 +224,20 @@ if GEOCODER not in {"offline", "nominatim"}:
 NOMINATIM_DOMAIN = env.str("NOMINATIM_DOMAIN", default="nominatim.openstreetmap.org")
 NOMINATIM_USER_AGENT = env.str("NOMINATIM_USER_AGENT", default="segnala")
 GEOCODER_TIMEOUT_S = env.float("GEOCODER_TIMEOUT_S", default=5.0)
+
+# Open311 GeoReport v2 (/open311/v2/): see open311/ and the README.
+OPEN311_JURISDICTION_ID = env.str("OPEN311_JURISDICTION_ID", default="")
+OPEN311_CONTACT = env.str("OPEN311_CONTACT", default="")
+OPEN311_MEDIA_CONNECT_TIMEOUT_S = env.float("OPEN311_MEDIA_CONNECT_TIMEOUT_S", default=3.0)
+OPEN311_MEDIA_READ_TIMEOUT_S = env.float("OPEN311_MEDIA_READ_TIMEOUT_S", default=5.0)
+OPEN311_MEDIA_TOTAL_TIMEOUT_S = env.float("OPEN311_MEDIA_TOTAL_TIMEOUT_S", default=15.0)
+# Networks media_url may reach although private or local (CIDR list; tests allow 127.0.0.1).
+OPEN311_MEDIA_ALLOWED_NETWORKS = env.list("OPEN311_MEDIA_ALLOWED_NETWORKS", default=[])
+for _network in OPEN311_MEDIA_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"OPEN311_MEDIA_ALLOWED_NETWORKS: {_exc}") from _exc
 
 # Celery.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)

@@ -1,9 +1,10 @@
-"""Reverse geocoding: the street address of a point, for reports and issues.
+"""Geocoding: the street address of a point (reverse), and the point of an address (forward).
 
 GEOCODER="nominatim" asks Nominatim (through geopy) and falls back to the offline answer when
-it fails; GEOCODER="offline" only uses the nearest named street of the imported road network.
+it fails; GEOCODER="offline" only uses the street names of the imported road network.
 """
 
+import hashlib
 import logging
 from typing import Any
 
@@ -95,3 +96,84 @@ def nearest_street_name(lat: float, lon: float, max_m: float = NEAREST_STREET_MA
         )
         row = cursor.fetchone()
     return str(row[0]) if row else ""
+
+
+def forward_geocode(address: str) -> tuple[float, float] | None:
+    """Return (lat, lon) in degrees for a street address typed by a person, or None.
+
+    GEOCODER="nominatim" asks Nominatim first; otherwise (and when it fails or finds nothing)
+    the offline answer is the middle of the imported street whose name matches. Offline there
+    are no house numbers: "Via Roma 12" is placed mid-way along Via Roma. Cached for a day.
+    """
+    query = " ".join(address.split())
+    if not query:
+        return None
+    key = "geo:forward:" + hashlib.sha256(query.lower().encode()).hexdigest()
+    cached = cache.get(key)
+    if cached is not None:
+        return tuple(cached) if cached else None  # type: ignore[return-value]
+    ttl_s = CACHE_TTL_S
+    found: tuple[float, float] | None = None
+    if settings.GEOCODER == "nominatim":
+        try:
+            found = nominatim_position(query)
+        except GeopyError:
+            logger.warning("Nominatim failed to geocode an address; using the offline geocoder")
+            ttl_s = FALLBACK_CACHE_TTL_S
+    if found is None:
+        found = street_position(query)
+    cache.set(key, list(found) if found else [], ttl_s)
+    return found
+
+
+def nominatim_position(query: str) -> tuple[float, float] | None:
+    """Ask Nominatim where an address is; raise GeopyError when it fails."""
+    geocoder = Nominatim(
+        domain=settings.NOMINATIM_DOMAIN,
+        user_agent=settings.NOMINATIM_USER_AGENT,
+        timeout=settings.GEOCODER_TIMEOUT_S,
+    )
+    location = geocoder.geocode(query, exactly_one=True, language=settings.LANGUAGE_CODE)
+    if location is None:
+        return None
+    return float(location.latitude), float(location.longitude)
+
+
+def street_position(query: str) -> tuple[float, float] | None:
+    """Return the middle of the imported street named in `query` ("Via Roma 12, Centro")."""
+    street = _street_part(query)
+    if not street:
+        return None
+    with connection.cursor() as cursor:
+        # ST_LineInterpolatePoint on the merged street has no ORM equivalent. Exact names
+        # (case-insensitive) win over names that merely contain the text; then longer streets.
+        cursor.execute(
+            """
+            WITH street AS (
+                SELECT name, ST_LineMerge(ST_Collect(geometry)) AS line,
+                       lower(name) = lower(%(street)s) AS exact
+                FROM geo_roadsegment
+                WHERE name <> '' AND strpos(lower(name), lower(%(street)s)) > 0
+                GROUP BY name
+                ORDER BY exact DESC, sum(length_m) DESC
+                LIMIT 1
+            )
+            SELECT ST_Y(p), ST_X(p) FROM (
+                SELECT CASE WHEN GeometryType(line) = 'LINESTRING'
+                            THEN ST_LineInterpolatePoint(line, 0.5)
+                            ELSE ST_ClosestPoint(line, ST_Centroid(line)) END AS p
+                FROM street
+            ) AS middle
+            """,
+            {"street": street},
+        )
+        row = cursor.fetchone()
+    return (float(row[0]), float(row[1])) if row else None
+
+
+def _street_part(query: str) -> str:
+    """Keep the street of "Via Roma 12, 00100 Roma": the first comma part, numbers dropped."""
+    first = query.split(",", 1)[0]
+    words = [w for w in first.split() if not any(ch.isdigit() for ch in w)]
+    street = " ".join(words)
+    return street if len(street) >= 3 else ""

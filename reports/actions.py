@@ -121,7 +121,7 @@ def submit_report(new: NewReport) -> Report:
                 issue = _open_issue(new, point, area, now)
             else:
                 issue = Issue.objects.select_for_update().get(pk=decision.issue_id)
-            reporter = _reporter_for(new.contact, new.language, new.user)
+            reporter = reporter_for(new.contact, new.language, new.user)
             report = Report.objects.create(
                 issue=issue,
                 category=new.category,
@@ -217,7 +217,7 @@ def support_issue(
         issue = Issue.objects.select_for_update().get(pk=issue.pk)
         if issue.status == Status.CLOSED:
             raise IssueClosed(issue.pk)
-        reporter = _reporter_for(Contact(email=email), language, None) if email else None
+        reporter = reporter_for(Contact(email=email), language, None) if email else None
         session_hash = _session_hash(session_key) if session_key else ""
         already = _already_counted(issue, reporter, session_hash)
         if not already:
@@ -287,9 +287,7 @@ def refresh_issue(issue: Issue, *, now: dt.datetime | None = None) -> None:
     transaction.on_commit(public_layer_changed)
 
 
-def _reporter_for(
-    contact: Contact, language: str, user: AbstractBaseUser | None
-) -> Reporter | None:
+def reporter_for(contact: Contact, language: str, user: AbstractBaseUser | None) -> Reporter | None:
     """Find or create the person behind a contact (or an account); None when anonymous."""
     if user is not None and user.is_authenticated:
         account, _created = Reporter.objects.get_or_create(

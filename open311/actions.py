@@ -1,0 +1,104 @@
+"""Open311 domain operations: API keys and their rate limit, citizens' updates to requests."""
+
+import time
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from open311.models import ApiKey, hash_key, new_key
+from reports.actions import Contact, reporter_for, subscribe
+from reports.models import Issue, TimelineEntry
+
+RATE_WINDOW_S = 60
+
+
+def create_api_key(
+    *, name: str, owner: str, contact_email: str = "", per_minute: int = 60
+) -> tuple[ApiKey, str]:
+    """Create a key; return the row and the key itself, which is not stored and shown once."""
+    key = new_key()
+    row = ApiKey(
+        name=name, owner=owner, contact_email=contact_email, rate_limit_per_minute=per_minute
+    )
+    row.set_key(key)
+    row.save()
+    return row, key
+
+
+def revoke_api_keys(keys: Any) -> int:
+    """Revoke the keys of a queryset that are still active; return how many were revoked."""
+    return int(keys.filter(revoked_at=None).update(revoked_at=timezone.now()))
+
+
+def authenticate(raw_key: str) -> ApiKey | None:
+    """Return the active key matching `raw_key`, or None (unknown, revoked or empty)."""
+    if not raw_key:
+        return None
+    key = ApiKey.objects.filter(key_hash=hash_key(raw_key), revoked_at=None).first()
+    if key is not None:
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+    return key
+
+
+def within_rate_limit(key: ApiKey) -> bool:
+    """Count one call with `key` in the current minute; False once over its limit.
+
+    A fixed one-minute window in the shared cache (Redis in production): every web process
+    counts into the same key, and cache.incr is atomic there.
+    """
+    window = int(time.time() // RATE_WINDOW_S)
+    counter = f"open311:rate:{key.pk}:{window}"
+    cache.add(counter, 0, timeout=RATE_WINDOW_S * 2)
+    try:
+        calls = cache.incr(counter)
+    except ValueError:  # expired between add and incr: this call opens a new window
+        cache.set(counter, 1, timeout=RATE_WINDOW_S * 2)
+        calls = 1
+    return calls <= key.rate_limit_per_minute
+
+
+def record_citizen_update(
+    issue: Issue,
+    *,
+    text: str,
+    citizen_status: str,
+    contact: Contact,
+    key: ApiKey,
+    client_update_id: str,
+    language: str,
+) -> TimelineEntry:
+    """Record a citizen's update to a request (mySociety's POST servicerequestupdates).
+
+    It becomes an internal timeline note for staff, who decide on the issue: a citizen saying
+    "closed" or "open" does not change its status by itself. Idempotent per key and the
+    client's update_id, so a client that retries does not file the update twice.
+    """
+    with transaction.atomic():
+        if client_update_id:
+            earlier = TimelineEntry.objects.filter(
+                issue=issue,
+                data__open311_key=key.pk,
+                data__client_update_id=client_update_id,
+            ).first()
+            if earlier is not None:
+                return earlier
+        reporter = reporter_for(contact, language, None)
+        entry = TimelineEntry.objects.create(
+            issue=issue,
+            kind=TimelineEntry.Kind.INTERNAL_NOTE,
+            public=False,
+            text=text,
+            data={
+                "source": "open311",
+                "open311_key": key.pk,
+                "client_update_id": client_update_id,
+                "citizen_status": citizen_status,
+                "reporter": reporter.pk if reporter else None,
+            },
+        )
+        subscribe(issue, reporter)
+        # Notifications to citizens (a later issue) go here: tell the issue's staff and
+        # subscribers about entry once the transaction commits.
+    return entry
