@@ -46,7 +46,7 @@ from maps_static.querysets import (
     viewport_cells,
     viewport_tile,
 )
-from maps_static.snapshot import SNAPSHOT_NAME
+from maps_static.snapshot import snapshot_url
 from reports.api import parse_bbox
 from reports.models import CloseReason, PublicStatus
 from reports.querysets import public_issues
@@ -290,7 +290,7 @@ def public_map(request: HttpRequest) -> HttpResponse:
             "config": config,
             "categories": categories,
             "groups": groups,
-            "snapshot_url": settings.MEDIA_URL + SNAPSHOT_NAME,
+            "snapshot_url": snapshot_url(),
         },
     )
 
