@@ -323,7 +323,9 @@ def measure_storm(
             assert response.status_code == 200, response.content
             cold += bool(len(queries))
             if len(times) % 4 == 0:
-                sql_times.append(timed(lambda view=view: viewport_cells(view)))
+                began = time.perf_counter()
+                viewport_cells(view)
+                sql_times.append(time.perf_counter() - began)
             next_at += 1 / args.storm_rps
             time.sleep(max(0.0, next_at - time.perf_counter()))
     finally:
