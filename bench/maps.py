@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/maps.py [--open 50000] [--historical 1000000] [--samples 40]
         [--out bench/results/maps.json] [--reload] [--smoke]
+        [--storm-seconds 15] [--storm-rps 20] [--storm-places 10] [--storm-every-ms 100]
+        [--only-storm]
 
 Loads (once; --reload to redo) `open` open issues and `historical` closed ones over five years
 into a database of its own (BENCH_DATABASE_URL, default segnala_bench_maps) with the COPY
@@ -16,6 +18,15 @@ denser in a few hot spots as in a real city. Then, for a 1280 x 800 px screen at
 - tiles: every vector tile (ST_AsMVT) that covers the same screen, fetched one after the other
   through GET /map/tiles/z/x/y.pbf, cold and warm, and their bare SQL, summed per screen.
 
+Then the storm: for --storm-seconds per zoom, a thread changes a random open issue (an UPDATE,
+committed) and tells the maps every --storm-every-ms, while the main thread asks GET
+/map/viewport --storm-rps times a second for one of --storm-places random places of that zoom
+(visitors share places: the city-wide view most of all). Twice: "every change" bumps the layer
+version after each change (the old behaviour), "throttled" calls mark_layer_changed (the
+version advances at most every VERSION_MIN_INTERVAL_S). Reported: p50 / p95 of the requests,
+the share of requests that ran the query (cold), and the bare SQL of the same viewports timed
+during the storm.
+
 The cache is Redis (CACHE_URL, default rediscache://127.0.0.1:6379/11): cold answers are forced
 by a new layer version, never by emptying the cache.
 """
@@ -28,6 +39,7 @@ import os
 import platform
 import random
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -240,6 +252,99 @@ def measure_zoom(zoom: int, samples: int, rng: random.Random) -> dict[str, objec
     return result
 
 
+def storm_changes(
+    stop: threading.Event, every_s: float, mark: Callable[[], object], open_count: int, seed: int
+) -> list[int]:
+    """Change a random open issue and tell the maps every `every_s`, until `stop` is set."""
+    from django.db import connection
+
+    rng = random.Random(seed)
+    done = [0]
+
+    def run() -> None:
+        try:
+            next_at = time.perf_counter()
+            while not stop.is_set():
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "UPDATE reports_issue SET report_count = report_count + 1, "
+                        "last_reported_at = now() WHERE id = %s",
+                        [rng.randint(1, open_count)],
+                    )
+                mark()
+                done[0] += 1
+                next_at += every_s
+                stop.wait(max(0.0, next_at - time.perf_counter()))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, name="storm", daemon=True)
+    thread.start()
+    return done
+
+
+def measure_storm(
+    zoom: int, mode: str, args: argparse.Namespace, rng: random.Random
+) -> dict[str, object]:
+    """Viewport answers of `zoom` while changes arrive every args.storm_every_ms."""
+    from django.db import connection
+    from django.http import QueryDict
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from maps_static.layer import bump_layer_version, mark_layer_changed
+    from maps_static.querysets import viewport_cells
+    from maps_static.views import parse_viewport
+
+    client = Client()
+    places = []
+    for _ in range(args.storm_places):
+        lat = CENTRE[0] + rng.uniform(-0.6, 0.6) * HALF_LAT
+        lon = CENTRE[1] + rng.uniform(-0.6, 0.6) * HALF_LON
+        bbox = screen_bbox(lat, lon, zoom)
+        params = {"bbox": ",".join(f"{v:.6f}" for v in bbox), "zoom": str(zoom)}
+        query = QueryDict(mutable=True)
+        query.update(params)
+        places.append((params, parse_viewport(query)))
+    mark = bump_layer_version if mode == "every change" else mark_layer_changed
+    times: list[float] = []
+    sql_times: list[float] = []
+    cold = 0
+    stop = threading.Event()
+    changes = storm_changes(stop, args.storm_every_ms / 1000, mark, args.open, rng.randint(0, 9**9))
+    try:
+        started = next_at = time.perf_counter()
+        while time.perf_counter() - started < args.storm_seconds:
+            params, view = rng.choice(places)
+            with CaptureQueriesContext(connection) as queries:
+                began = time.perf_counter()
+                response = client.get("/map/viewport", params)
+                times.append(time.perf_counter() - began)
+            assert response.status_code == 200, response.content
+            cold += bool(len(queries))
+            if len(times) % 4 == 0:
+                began = time.perf_counter()
+                viewport_cells(view)
+                sql_times.append(time.perf_counter() - began)
+            next_at += 1 / args.storm_rps
+            time.sleep(max(0.0, next_at - time.perf_counter()))
+    finally:
+        stop.set()
+        time.sleep(args.storm_every_ms / 1000 * 2)
+    return {
+        "zoom": zoom,
+        "scale": ZOOMS[zoom],
+        "mode": mode,
+        "requests": len(times),
+        "changes": changes[0],
+        "cold_share": round(cold / len(times), 3),
+        "viewport_p50_ms": percentile_ms(times, 50),
+        "viewport_p95_ms": percentile_ms(times, 95),
+        "sql_p50_ms": percentile_ms(sql_times, 50),
+        "sql_p95_ms": percentile_ms(sql_times, 95),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--open", type=int, default=50_000)
@@ -251,14 +356,24 @@ def main() -> None:
     parser.add_argument(
         "--smoke", action="store_true", help="2,000 open + 20,000 closed, 5 samples (make test)"
     )
+    parser.add_argument("--storm-seconds", type=float, default=15.0)
+    parser.add_argument("--storm-rps", type=float, default=20.0)
+    parser.add_argument("--storm-places", type=int, default=10)
+    parser.add_argument("--storm-every-ms", type=float, default=100.0)
+    parser.add_argument("--only-storm", action="store_true", help="skip grid against tiles")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args()
     if args.smoke:
         args.open, args.historical, args.samples = 2_000, 20_000, 5
+        args.storm_seconds = 1.0
     setup_django()
     loaded = load(args.open, args.historical, args.seed, args.reload)
     rng = random.Random(args.seed)
-    rows = [measure_zoom(int(z), args.samples, rng) for z in args.zooms.split(",")]
+    zooms = [int(z) for z in args.zooms.split(",")]
+    rows = [] if args.only_storm else [measure_zoom(z, args.samples, rng) for z in zooms]
+    storm_rows = [
+        measure_storm(z, mode, args, rng) for z in zooms for mode in ("every change", "throttled")
+    ]
 
     command = "python bench/maps.py " + " ".join(sys.argv[1:])
     print(f"$ {command}")
@@ -270,8 +385,9 @@ def main() -> None:
         "| zoom | cells | grid cold | grid warm | grid SQL | tiles | tiles cold | tiles warm "
         "| tiles SQL |"
     )
-    print(header)
-    print("|---" * 9 + "|")
+    if rows:
+        print(header)
+        print("|---" * 9 + "|")
     for row in rows:
 
         def pair(name: str, row: dict[str, object] = row) -> str:
@@ -281,6 +397,19 @@ def main() -> None:
             f"| {row['zoom']} {row['scale']} | {row['cells_median']} | {pair('grid_cold')} "
             f"| {pair('grid_warm')} | {pair('grid_sql')} | {row['tiles_per_screen']} "
             f"| {pair('tiles_cold')} | {pair('tiles_warm')} | {pair('tiles_sql')} |"
+        )
+    print(
+        f"\nStorm: a change every {args.storm_every_ms:g} ms, {args.storm_rps:g} viewport requests "
+        f"a second over {args.storm_places} places, {args.storm_seconds:g} s per zoom and mode"
+    )
+    print("| zoom | version | requests | changes | cold | viewport | bare SQL |")
+    print("|---" * 7 + "|")
+    for row in storm_rows:
+        print(
+            f"| {row['zoom']} {row['scale']} | {row['mode']} | {row['requests']} "
+            f"| {row['changes']} | {float(row['cold_share']):.0%} "  # type: ignore[arg-type]
+            f"| {row['viewport_p50_ms']} / {row['viewport_p95_ms']} "
+            f"| {row['sql_p50_ms']} / {row['sql_p95_ms']} |"
         )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
@@ -292,6 +421,7 @@ def main() -> None:
                 "samples": args.samples,
                 "load": loaded,
                 "rows": rows,
+                "storm": storm_rows,
                 "machine": {
                     "platform": platform.platform(),
                     "python": platform.python_version(),

@@ -1,7 +1,9 @@
 """The static GeoJSON snapshot of the public layer, for a CDN to serve under heavy load.
 
-Written to MEDIA_ROOT/public/issues.geojson through a temporary file in the same directory
-and os.replace, so a reader sees the old file or the new one, never half of one.
+Written through Django's default storage under SNAPSHOT_NAME: MEDIA_ROOT on a file system
+(through a temporary file in the same directory and os.replace, so a reader sees the old file or
+the new one, never half of one), the bucket with STORAGE_BACKEND=s3 (one PUT replaces the object
+whole: S3 readers get the old object or the new one, and read-after-write is strongly consistent).
 """
 
 import datetime as dt
@@ -9,7 +11,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage, Storage, default_storage
 from django.db import connection
 from django.utils import timezone
 
@@ -19,8 +22,9 @@ from reports.models import OPEN_STATUSES, internal_statuses
 SNAPSHOT_NAME = "public/issues.geojson"
 
 
-def snapshot_path() -> Path:
-    return Path(settings.MEDIA_ROOT) / SNAPSHOT_NAME
+def snapshot_url(storage: Storage | None = None) -> str:
+    """Where browsers and CDNs fetch the snapshot (MEDIA_URL, or the bucket's URL)."""
+    return (storage or default_storage).url(SNAPSHOT_NAME)
 
 
 def public_layer_geojson(now: dt.datetime | None = None) -> bytes:
@@ -57,9 +61,29 @@ def public_layer_geojson(now: dt.datetime | None = None) -> bytes:
         return cursor.fetchone()[0].encode()
 
 
-def write_snapshot(content: bytes, path: Path | None = None) -> Path:
-    """Replace the snapshot file with `content` atomically; return its path."""
-    path = path or snapshot_path()
+def write_snapshot(content: bytes, storage: Storage | None = None) -> str:
+    """Replace the snapshot with `content` in the storage, atomically where it allows.
+
+    Return the name it was saved under (always SNAPSHOT_NAME).
+    """
+    storage = storage or default_storage
+    if isinstance(storage, FileSystemStorage):
+        replace_file(content, Path(storage.path(SNAPSHOT_NAME)))
+        return SNAPSHOT_NAME
+    # Object stores that overwrite (S3Storage's default file_overwrite=True) keep the name, and
+    # one PUT is atomic. A storage that would pick another name needs the old object deleted
+    # first: readers may then find no snapshot for the moment of the upload.
+    if storage.get_available_name(SNAPSHOT_NAME) != SNAPSHOT_NAME:
+        storage.delete(SNAPSHOT_NAME)
+    saved = storage.save(SNAPSHOT_NAME, ContentFile(content))
+    if saved != SNAPSHOT_NAME:  # another writer raced between delete and save
+        storage.delete(saved)
+        raise OSError(f"the snapshot was saved as {saved!r}, not {SNAPSHOT_NAME!r}")
+    return saved
+
+
+def replace_file(content: bytes, path: Path) -> None:
+    """Replace the file at `path` with `content` through a temporary file and os.replace."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=".issues-", suffix=".tmp", dir=path.parent)
     try:
@@ -72,4 +96,3 @@ def write_snapshot(content: bytes, path: Path | None = None) -> Path:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    return path

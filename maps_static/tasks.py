@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 from django.core.cache import cache
 
-from maps_static.layer import bump_layer_version
+from maps_static.layer import mark_layer_changed
 from maps_static.snapshot import public_layer_geojson, write_snapshot
 
 logger = logging.getLogger(__name__)
@@ -18,10 +18,11 @@ SNAPSHOT_DEBOUNCE_S = 30
 def public_layer_changed() -> None:
     """Tell the maps that public issue state changed; call it with transaction.on_commit.
 
-    Cached viewport answers are retired at once; the snapshot is rebuilt once per
-    SNAPSHOT_DEBOUNCE_S however many changes come in (the pending key is set only once).
+    Cached viewport answers are retired within VERSION_MIN_INTERVAL_S (at once after a quiet
+    spell); the snapshot is rebuilt once per SNAPSHOT_DEBOUNCE_S however many changes come in
+    (the pending key is set only once).
     """
-    bump_layer_version()
+    mark_layer_changed()
     if cache.add(PENDING_KEY, 1, SNAPSHOT_DEBOUNCE_S * 10):
         rebuild_public_snapshot.apply_async(countdown=SNAPSHOT_DEBOUNCE_S)
 
@@ -32,6 +33,6 @@ def rebuild_public_snapshot() -> int:
     # Cleared before reading: a change made while we read queues the next rebuild.
     cache.delete(PENDING_KEY)
     content = public_layer_geojson()
-    path = write_snapshot(content)
-    logger.info("public map snapshot written: %s (%d bytes)", path, len(content))
+    name = write_snapshot(content)
+    logger.info("public map snapshot written: %s (%d bytes)", name, len(content))
     return len(content)

@@ -46,11 +46,11 @@ from maps_static.querysets import (
     viewport_cells,
     viewport_tile,
 )
-from maps_static.snapshot import SNAPSHOT_NAME
+from maps_static.snapshot import snapshot_url
 from reports.api import parse_bbox
 from reports.models import CloseReason, PublicStatus
 from reports.querysets import public_issues
-from routing.models import CrewRoute
+from routing.models import Crew, CrewRoute
 from routing.planning import current_plan
 
 LIST_PAGE_SIZE = 50
@@ -290,7 +290,7 @@ def public_map(request: HttpRequest) -> HttpResponse:
             "config": config,
             "categories": categories,
             "groups": groups,
-            "snapshot_url": settings.MEDIA_URL + SNAPSHOT_NAME,
+            "snapshot_url": snapshot_url(),
         },
     )
 
@@ -366,6 +366,29 @@ def route_lines(routes: list[CrewRoute]) -> list[dict[str, Any]]:
     return drawn
 
 
+def crew_depots(department: Department) -> list[dict[str, Any]]:
+    """The depots the department's active crews start from, each with its crews' names."""
+    depots: dict[int, dict[str, Any]] = {}
+    crews = (
+        Crew.objects.filter(department=department, active=True)
+        .select_related("depot")
+        .order_by("depot__name", "name")
+    )
+    for crew in crews:
+        depot = depots.setdefault(
+            crew.depot_id,
+            {
+                "name": crew.depot.name,
+                "address": crew.depot.address,
+                "lat": crew.depot.location.y,
+                "lon": crew.depot.location.x,
+                "crews": [],
+            },
+        )
+        depot["crews"].append(crew.name)
+    return list(depots.values())
+
+
 @login_required
 def queue_map(request: HttpRequest, pk: int) -> HttpResponse:
     """A department's open issues by priority, late ones marked, and today's crew routes.
@@ -401,7 +424,9 @@ def queue_map(request: HttpRequest, pk: int) -> HttpResponse:
         {i["category"]: i["label"].split(" ", 1)[1] for i in issues}.items(), key=lambda c: c[1]
     )
     config = map_config(request)
-    config.update({"issues": issues, "routes": route_lines(routes)})
+    config.update(
+        {"issues": issues, "routes": route_lines(routes), "depots": crew_depots(department)}
+    )
     return render(
         request,
         "maps_static/queue_map.html",

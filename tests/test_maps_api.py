@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+import time
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ from django.core.files.base import ContentFile
 from django.test import Client
 from django.utils import timezone
 
+from maps_static import layer
 from maps_static.querysets import Viewport, viewport_cells
 from reports.actions import refresh_issue
 from reports.models import Category, CloseReason, Issue, Photo, Report, Reporter, Status
@@ -164,6 +166,39 @@ def test_viewport_answers_carry_an_etag_that_changes_when_an_issue_changes(
     assert changed.status_code == 200
     assert changed["ETag"] != etag
     assert changed.json()["cells"][0]["s"] == "under_review"
+
+
+def test_a_storm_of_changes_is_published_at_most_once_per_interval_and_never_lost(
+    territory: Territory,
+    client: Client,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(layer, "VERSION_MIN_INTERVAL_S", 1)
+    monkeypatch.setattr("maps_static.tasks.rebuild_public_snapshot.apply_async", lambda **kw: None)
+    issue = make_issue(territory.pothole)
+    params = {"bbox": BBOX, "zoom": 19}
+    etag = client.get("/map/viewport", params)["ETag"]
+
+    def change(status: str) -> None:
+        issue.status = status
+        with django_capture_on_commit_callbacks(execute=True):
+            refresh_issue(issue)
+
+    change(Status.ASSIGNED)  # the first change after a quiet spell is published at once
+    first = client.get("/map/viewport", params, HTTP_IF_NONE_MATCH=etag)
+    assert first.status_code == 200
+    assert first.json()["cells"][0]["s"] == "under_review"
+
+    change(Status.REOPENED)  # within the interval: the cached answer stays
+    stale = client.get("/map/viewport", params, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert stale.status_code == 304
+
+    time.sleep(1.2)
+    # No other change came: the next request publishes the pending one.
+    fresh = client.get("/map/viewport", params, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert fresh.status_code == 200
+    assert fresh.json()["cells"][0]["s"] == "open"
 
 
 def test_the_popup_summary_is_public_and_carries_the_first_thumbnail(

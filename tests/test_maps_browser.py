@@ -185,6 +185,11 @@ def test_the_queue_map_shows_priorities_late_issues_routes_and_opens_the_back_of
         expect(page.locator(".route-stop")).to_have_count(3)
         expect(page.locator(".route-stop").first).to_have_text("1")
         expect(page.locator("path.leaflet-interactive")).to_have_count(1)
+        # Crew A's depot (plan_today), named with its crew for the mouse and screen readers.
+        expect(page.locator(".depot-marker")).to_have_count(1)
+        expect(page.locator(".depot-marker")).to_have_attribute(
+            "aria-label", "Depot Roads depot: Crew A"
+        )
         browser.screenshot(page, "map-queue")
 
         page.get_by_label("Only late issues (past their deadline)").check()

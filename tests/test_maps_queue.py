@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from backoffice.models import Role, StaffProfile
 from geo.models import Depot
+from geo.units import make_point
 from reports.models import Issue
 from routing.models import Crew, CrewRoute, RoutePlan, RouteStop
 from tests.factories import CENTRE_LAT, CENTRE_LON, Territory, moved
@@ -96,8 +97,8 @@ def test_todays_crew_routes_are_drawn_with_numbered_stops(
         make_issue(territory.pothole, moved((CENTRE_LAT, CENTRE_LON), -10 * n))
 
     # Session, user, role, department, municipality extent, queue, plan, routes, stops with
-    # issues.
-    with django_assert_max_num_queries(10):
+    # issues, the crews' depots.
+    with django_assert_max_num_queries(11):
         response = staff.get(f"/departments/{territory.roads.pk}/map/")
 
     routes = queue_config(response)["routes"]
@@ -120,3 +121,33 @@ def test_a_route_without_a_road_line_is_drawn_depot_stops_depot(
 
 def test_an_unknown_department_is_not_found(staff: Client) -> None:
     assert staff.get("/departments/999999/map/").status_code == 404
+
+
+def test_the_queue_map_marks_the_depots_of_the_departments_active_crews(
+    territory: Territory, staff: Client
+) -> None:
+    depot = Depot.objects.get(department=territory.roads)
+    north = Depot.objects.create(
+        department=territory.roads,
+        name="North yard",
+        location=make_point(*moved((CENTRE_LAT, CENTRE_LON), 900)),
+    )
+    Crew.objects.create(department=territory.roads, name="Crew B", depot=depot)
+    Crew.objects.create(department=territory.roads, name="Crew A", depot=depot)
+    Crew.objects.create(department=territory.roads, name="Crew N", depot=north)
+    Crew.objects.create(department=territory.roads, name="Retired", depot=north, active=False)
+    lighting_depot = Depot.objects.create(
+        department=territory.lighting,
+        name="Lamp store",
+        location=make_point(CENTRE_LAT, CENTRE_LON),
+    )
+    Crew.objects.create(department=territory.lighting, name="Lamps", depot=lighting_depot)
+
+    depots = queue_config(staff.get(f"/departments/{territory.roads.pk}/map/"))["depots"]
+
+    by_name = {d["name"]: d for d in depots}
+    assert sorted(by_name) == sorted([depot.name, "North yard"])
+    assert by_name[depot.name]["crews"] == ["Crew A", "Crew B"]
+    assert by_name["North yard"]["crews"] == ["Crew N"]
+    assert by_name["North yard"]["lat"] == pytest.approx(north.location.y)
+    assert by_name["North yard"]["lon"] == pytest.approx(north.location.x)

@@ -9,12 +9,13 @@ from typing import Any
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core.cache import cache
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.test import Client
 
 from config.celery import app
-from maps_static import tasks
+from maps_static import layer, tasks
 from maps_static.layer import layer_version
-from maps_static.snapshot import snapshot_path, write_snapshot
+from maps_static.snapshot import SNAPSHOT_NAME, write_snapshot
 from reports.actions import refresh_issue
 from reports.models import Status
 from tests.factories import CENTRE_LAT, CENTRE_LON, Territory, make_territory, moved
@@ -34,8 +35,7 @@ def test_the_snapshot_holds_the_public_layer_and_nothing_personal(
 
     size = tasks.rebuild_public_snapshot()
 
-    path = snapshot_path()
-    assert path == media_root / "public" / "issues.geojson"
+    path = media_root / "public" / "issues.geojson"
     raw = path.read_text()
     assert len(raw.encode()) == size
     layer = json.loads(raw)
@@ -56,26 +56,54 @@ def test_rebuilding_twice_gives_the_same_file_and_leaves_no_temporary_files(
 ) -> None:
     make_issue(territory.pothole)
     tasks.rebuild_public_snapshot()
-    first = snapshot_path().read_bytes()
+    path = media_root / SNAPSHOT_NAME
+    first = path.read_bytes()
     tasks.rebuild_public_snapshot()
-    assert snapshot_path().read_bytes() == first
-    assert [p.name for p in snapshot_path().parent.iterdir()] == ["issues.geojson"]
+    assert path.read_bytes() == first
+    assert [p.name for p in path.parent.iterdir()] == ["issues.geojson"]
 
 
 def test_a_failed_write_keeps_the_old_snapshot_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = tmp_path / "cdn" / "issues.geojson"
-    write_snapshot(b'{"old": true}', path)
+    storage = FileSystemStorage(location=tmp_path / "cdn")
+    write_snapshot(b'{"old": true}', storage)
 
     def disk_full(fd: int) -> None:
         raise OSError("No space left on device")
 
     monkeypatch.setattr("maps_static.snapshot.os.fsync", disk_full)
     with pytest.raises(OSError):
-        write_snapshot(b'{"new": true}', path)
+        write_snapshot(b'{"new": true}', storage)
+    path = tmp_path / "cdn" / SNAPSHOT_NAME
     assert path.read_bytes() == b'{"old": true}'
     assert [p.name for p in path.parent.iterdir()] == ["issues.geojson"]
+
+
+def test_the_snapshot_goes_through_the_default_storage_whatever_it_is(
+    territory: Territory, settings: Any, client: Client
+) -> None:
+    # Django's in-memory storage stands for a non-file one (an S3 bucket): no path, and a
+    # name that exists is not overwritten unless the old object is deleted first.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.InMemoryStorage",
+            "OPTIONS": {"base_url": "https://cdn.example.org/media/"},
+        },
+    }
+    make_issue(territory.pothole)
+    tasks.rebuild_public_snapshot()
+    make_issue(territory.streetlight, moved((CENTRE_LAT, CENTRE_LON), 300))
+    size = tasks.rebuild_public_snapshot()
+
+    assert default_storage.listdir("public") == ([], ["issues.geojson"])
+    with default_storage.open(SNAPSHOT_NAME) as stored:
+        layer = json.loads(stored.read())
+    assert len(layer["features"]) == 2
+    assert default_storage.size(SNAPSHOT_NAME) == size
+    page = client.get("/map/").content.decode()
+    assert "https://cdn.example.org/media/public/issues.geojson" in page
 
 
 def test_a_storm_of_changes_queues_one_rebuild_and_retires_cached_answers(
@@ -98,7 +126,11 @@ def test_a_storm_of_changes_queues_one_rebuild_and_retires_cached_answers(
 
     assert len(queued) == 1
     assert queued[0]["countdown"] == tasks.SNAPSHOT_DEBOUNCE_S
-    assert layer_version() == before + 20
+    # The first change is published at once, the 19 others wait for the interval to pass.
+    assert layer_version() == before + 1
+    cache.delete(layer.GATE_KEY)  # VERSION_MIN_INTERVAL_S has passed
+    assert layer_version() == before + 2
+    assert layer_version() == before + 2
 
     # Once the rebuild has started, the next change queues the next rebuild.
     tasks.rebuild_public_snapshot()
@@ -141,7 +173,7 @@ def test_a_real_worker_writes_the_snapshot_after_a_change(
     tasks.public_layer_changed()
 
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not snapshot_path().exists():
+    while time.monotonic() < deadline and not (media_root / SNAPSHOT_NAME).exists():
         time.sleep(0.2)
-    features = json.loads(snapshot_path().read_text())["features"]
+    features = json.loads((media_root / SNAPSHOT_NAME).read_text())["features"]
     assert [f["id"] for f in features] == [issue.pk]

@@ -1,5 +1,5 @@
 /* The coordinator's queue map: the department's open issues coloured by priority, late ones
- * ringed, today's crew routes as lines with numbered stops. Clicking an issue opens it in the
+ * ringed, today's crew routes as lines with numbered stops, the crews' depots. Clicking an issue opens it in the
  * back office. Everything comes with the page (#queue-config); filters act in the browser.
  */
 (function () {
@@ -69,10 +69,24 @@
     });
   });
 
+  config.depots.forEach(function (depot) {
+    const label = interpolate(gettext("Depot %(name)s: %(crews)s"), { name: depot.name, crews: depot.crews.join(", ") }, true);
+    L.marker([depot.lat, depot.lon], {
+      icon: L.divIcon({ className: "depot-marker", html: "<span aria-hidden=\"true\">D</span>", iconSize: [22, 22] }),
+      title: label,
+      alt: label,
+      keyboard: false,
+      zIndexOffset: 500,
+    }).on("add", function (event) {
+      event.target.getElement().setAttribute("aria-label", label);
+    }).bindTooltip(label).addTo(routesLayer);
+  });
+
   [category, lowest, lateOnly].forEach((control) => control.addEventListener("change", draw));
   draw();
   const points = config.issues.map((i) => [i.lat, i.lon]);
   config.routes.forEach((route) => points.push(...route.line));
+  config.depots.forEach((depot) => points.push([depot.lat, depot.lon]));
   if (points.length) map.fitBounds(points, { padding: [20, 20], maxZoom: 17 });
   else if (config.bounds) map.fitBounds(config.bounds);
   else map.setView(config.centre, config.zoom);
