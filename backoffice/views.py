@@ -40,6 +40,8 @@ from backoffice.queue import QueueFilter, filtered
 from backoffice.roles import Verb
 from clustering.actions import ClusteringRefused, merge_issues, split_reports
 from geo.models import Department
+from geo.querysets import map_start
+from maps_static.views import priority_colour
 from reports import workflow
 from reports.models import Issue, Photo, Report, Status, TimelineEntry
 from reports.workflow import TransitionRefused
@@ -84,6 +86,23 @@ def queue(request: HttpRequest) -> HttpResponse:
         issues = filtered(issues, form)
     issues = issues.select_related("category", "department", "area")
     page = Paginator(issues, PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    # The same page of issues on a map beside the list (maps_static's colours for priority).
+    map_config = {
+        **map_start(),
+        "issues": [
+            {
+                "id": issue.pk,
+                "lat": issue.location.y,
+                "lon": issue.location.x,
+                "colour": priority_colour(issue.priority),
+                "late": bool(issue.due_at and issue.due_at < now),
+                "label": f"{issue.pk} · {issue.category.name} · {issue.priority:.0f}",
+                "url": reverse("office-issue", args=[issue.pk]),
+            }
+            for issue in page
+        ],
+    }
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -92,7 +111,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "now": timezone.now(),
+            "now": now,
+            "map_config": map_config,
             "query": query.urlencode(),
             "saved_filters": SavedFilter.objects.filter(owner=request.user),
             "bulk_form": BulkForm(departments=Department.objects.order_by("name")),

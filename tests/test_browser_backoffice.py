@@ -56,6 +56,7 @@ def test_operator_replies_forwards_gets_the_answer_and_closes(
         )
         page.goto("/office/")
         expect(page.locator("table.queue-table tbody tr")).to_have_count(1)
+        expect(page.locator("#queue-side-map path.queue-side-marker")).to_have_count(1)
         browser.screenshot(page, "office-queue")
         page.get_by_role("link", name=str(issue_id), exact=True).click()
 
