@@ -23,6 +23,7 @@ from backoffice import tasks
 from backoffice.audit import record
 from backoffice.models import Forwarding
 from geo.models import ExternalBody
+from outbox.actions import enqueue
 from reports.models import Status, TimelineEntry
 from reports.querysets import public_photos
 from reports.sla import add_working_days
@@ -75,8 +76,7 @@ def forward_issue(
         record(
             actor, "issue.forward", forwarding.issue, after={"body": body.code, "due_at": due_at}
         )
-        forwarding_id = forwarding.pk
-        transaction.on_commit(lambda: tasks.send_forwarding.delay(forwarding_id))
+        enqueue(tasks.send_forwarding, forwarding.pk)
     return forwarding
 
 

@@ -27,6 +27,7 @@ from backoffice.models import Draft
 from backoffice.roles import Verb
 from backoffice.views import staff_required
 from geo.querysets import map_start
+from outbox.actions import enqueue
 from reports.actions import PhotoStorageError, submit_report
 from reports.models import Category, Channel, Report, TimelineEntry
 from reports.photos import PhotoError, ProcessedPhoto, process_photo
@@ -171,8 +172,7 @@ def _after_intake(request: HttpRequest, report: Report, draft: Draft | None) -> 
         Draft.objects.filter(pk=draft.pk, report__isnull=True).update(report=report)
     record(request.user, "report.intake", report, after={"channel": report.channel})
     if report.reporter is not None and report.reporter.email:
-        report_id = report.pk
-        transaction.on_commit(lambda: tasks.send_tracking_code.delay(report_id))
+        enqueue(tasks.send_tracking_code, report.pk)
 
 
 def _render_form(

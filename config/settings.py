@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "routing",
     "maps_static",
     "backoffice",
+    "outbox",
     "open311",
 ]
 
@@ -119,6 +120,12 @@ REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CACHES = {
     "default": env.cache_url("CACHE_URL", default="rediscache://127.0.0.1:6379/1"),
 }
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # A Redis outage costs speed, not requests (config/cache.py); fail fast when it is down.
+    CACHES["default"]["BACKEND"] = "config.cache.ResilientRedisCache"
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": 0.5, "socket_timeout": 1.0}
+    )
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -248,7 +255,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
+# Publishing must not hang a request when the broker is down: the outbox keeps the message.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_BEAT_SCHEDULE = {
+    "relay-outbox": {
+        "task": "outbox.tasks.relay_outbox",
+        "schedule": env.float("OUTBOX_RELAY_S", default=15.0),
+    },
     "refresh-open-priorities": {
         "task": "reports.tasks.refresh_open_priorities",
         "schedule": env.float("PRIORITY_REFRESH_S", default=900.0),

@@ -7,6 +7,7 @@ from django.core.cache import cache
 
 from maps_static.layer import mark_layer_changed
 from maps_static.snapshot import public_layer_geojson, write_snapshot
+from outbox.actions import BROKER_DOWN
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +25,12 @@ def public_layer_changed() -> None:
     """
     mark_layer_changed()
     if cache.add(PENDING_KEY, 1, SNAPSHOT_DEBOUNCE_S * 10):
-        rebuild_public_snapshot.apply_async(countdown=SNAPSHOT_DEBOUNCE_S)
+        try:
+            rebuild_public_snapshot.apply_async(countdown=SNAPSHOT_DEBOUNCE_S, retry=False)
+        except BROKER_DOWN:
+            # The next change, or the daily rebuild, tries again: nothing is lost but freshness.
+            cache.delete(PENDING_KEY)
+            logger.warning("broker unavailable: the public snapshot rebuild waits")
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)

@@ -27,6 +27,7 @@ from clustering.match import Incoming, choose_issue
 from geo.querysets import area_at
 from geo.units import WGS84, make_point
 from maps_static.tasks import public_layer_changed
+from outbox.actions import enqueue
 from reports import tasks
 from reports.models import (
     Category,
@@ -160,11 +161,10 @@ def submit_report(new: NewReport) -> Report:
                 )
             subscribe(issue, reporter)
             refresh_issue(issue, now=now)
-            report_id, issue_id = report.pk, issue.pk
-            transaction.on_commit(lambda: tasks.after_report_submitted.delay(report_id))
+            enqueue(tasks.after_report_submitted, report.pk)
             if new.emergency:
-                transaction.on_commit(lambda: tasks.alert_emergency_contact.delay(issue_id))
-                transaction.on_commit(lambda: replan_for_emergency.delay(issue_id))
+                enqueue(tasks.alert_emergency_contact, issue.pk)
+                enqueue(replan_for_emergency, issue.pk)
     except Exception:
         for name in stored_files:
             default_storage.delete(name)
@@ -284,7 +284,7 @@ def refresh_issue(issue: Issue, *, now: dt.datetime | None = None) -> None:
         ],
     }
     issue.save()
-    transaction.on_commit(public_layer_changed)
+    transaction.on_commit(public_layer_changed, robust=True)
 
 
 def reporter_for(contact: Contact, language: str, user: AbstractBaseUser | None) -> Reporter | None:

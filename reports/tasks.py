@@ -49,7 +49,7 @@ def fill_in_address(report_id: int) -> None:
     with transaction.atomic():
         Report.objects.filter(pk=report.pk, address="").update(address=address)
         Issue.objects.filter(pk=report.issue_id, address="").update(address=address)
-        transaction.on_commit(public_layer_changed)
+        transaction.on_commit(public_layer_changed, robust=True)
 
 
 @shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=10)

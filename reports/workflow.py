@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from backoffice.audit import record, snapshot
 from geo.models import Department
+from outbox.actions import enqueue
 from reports import tasks
 from reports.models import Category, CloseReason, Issue, Status, TimelineEntry
 
@@ -269,8 +270,7 @@ def _public_entry(
         **fields,
     )
     if notify:
-        entry_id = entry.pk
-        transaction.on_commit(lambda: tasks.send_issue_update.delay(entry_id))
+        enqueue(tasks.send_issue_update, entry.pk)
     return entry
 
 

@@ -1,0 +1,61 @@
+"""A Redis cache that lets the site keep working while Redis is down.
+
+Everything Segnala caches can be recomputed (geocoding answers, map viewports, counters of
+rate limits), so a cache outage costs speed, not requests: reads miss, writes are dropped,
+and the failure is logged once a minute instead of turning pages into errors.
+"""
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+
+DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
+LOG_EVERY_S = 60.0
+_last_logged = 0.0
+
+
+def _degrade(default: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def wrap(method: Callable[..., Any]) -> Callable[..., Any]:
+        def guarded(self: "ResilientRedisCache", *args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(self, *args, **kwargs)
+            except DOWN as exc:
+                _log(exc)
+                return default(*args, **kwargs) if callable(default) else default
+
+        guarded.__name__ = method.__name__
+        return guarded
+
+    return wrap
+
+
+def _log(exc: BaseException) -> None:
+    global _last_logged
+    now = time.monotonic()
+    if now - _last_logged > LOG_EVERY_S:
+        _last_logged = now
+        logger.error("cache unavailable, serving without it: %s", exc)
+
+
+class ResilientRedisCache(RedisCache):
+    get = _degrade(lambda key, default=None, version=None: default)(RedisCache.get)
+    get_many = _degrade({})(RedisCache.get_many)
+    set = _degrade(None)(RedisCache.set)
+    set_many = _degrade(lambda data, *a, **k: list(data))(RedisCache.set_many)
+    add = _degrade(False)(RedisCache.add)
+    delete = _degrade(False)(RedisCache.delete)
+    delete_many = _degrade(None)(RedisCache.delete_many)
+    touch = _degrade(False)(RedisCache.touch)
+    has_key = _degrade(False)(RedisCache.has_key)
+    incr = _degrade(lambda key, delta=1, version=None: delta)(RedisCache.incr)
+    decr = _degrade(lambda key, delta=1, version=None: -delta)(RedisCache.decr)
+    get_or_set = _degrade(
+        lambda key, default, timeout=None, version=None: default() if callable(default) else default
+    )(RedisCache.get_or_set)
