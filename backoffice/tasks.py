@@ -10,13 +10,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from backoffice.models import Forwarding
+from config.retry import TRANSIENT_ERRORS
 from reports.models import Report, TimelineEntry
 
-# Failures worth retrying: the SMTP server may be down for a while.
-TRANSIENT = (OSError, TimeoutError)
 
-
-@shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=8)
+@shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=8)
 def send_tracking_code(report_id: int) -> bool:
     """E-mail a caller the tracking code of the report taken for them, once."""
     with transaction.atomic():
@@ -56,7 +54,7 @@ def send_tracking_code(report_id: int) -> bool:
     return True
 
 
-@shared_task(autoretry_for=(OSError, TimeoutError), retry_backoff=True, max_retries=8)
+@shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=8)
 def send_forwarding(forwarding_id: int) -> bool:
     """E-mail the external body its request with the signed link, once."""
     from backoffice.forwarding import signed_link as forwarding_link

@@ -5,6 +5,7 @@ import logging
 from celery import shared_task
 from django.core.cache import cache
 
+from config.retry import TRANSIENT_ERRORS
 from maps_static.layer import mark_layer_changed
 from maps_static.snapshot import public_layer_geojson, write_snapshot
 from outbox.actions import BROKER_DOWN
@@ -33,7 +34,7 @@ def public_layer_changed() -> None:
             logger.warning("broker unavailable: the public snapshot rebuild waits")
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=5)
 def rebuild_public_snapshot() -> int:
     """Write the public layer's GeoJSON snapshot; return its size in bytes. Idempotent."""
     # Cleared before reading: a change made while we read queues the next rebuild.

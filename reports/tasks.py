@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from config.retry import TRANSIENT_ERRORS
 from geo.geocode import reverse_geocode
 from maps_static.tasks import public_layer_changed
 from reports.models import Delivery, Issue, Photo, Report, TimelineEntry
@@ -17,11 +18,8 @@ from reports.photos import make_thumbnail
 
 logger = logging.getLogger(__name__)
 
-# Failures worth retrying: the SMTP server or the geocoder may be down for a while.
-TRANSIENT = (OSError, TimeoutError)
 
-
-@shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=8)
+@shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=8)
 def after_report_submitted(report_id: int) -> None:
     """Make the photos' thumbnails and find the report's street address."""
     for photo in Photo.objects.filter(report_id=report_id, thumbnail=""):
@@ -52,7 +50,7 @@ def fill_in_address(report_id: int) -> None:
         transaction.on_commit(public_layer_changed, robust=True)
 
 
-@shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=10)
+@shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=10)
 def alert_emergency_contact(issue_id: int) -> None:
     """E-mail the department's emergency contact about an issue flagged as dangerous, once."""
     with transaction.atomic():
@@ -104,7 +102,7 @@ def refresh_open_priorities() -> int:
     return count
 
 
-@shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=8)
+@shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=8)
 def send_issue_update(entry_id: int) -> int:
     """E-mail a public timeline entry to each follower of its issue, once each; return how many.
 
