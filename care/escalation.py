@@ -213,7 +213,10 @@ def run_escalations(now: dt.datetime) -> int:
                 exc_info=True,
             )
     for issue_id in unalerted_emergencies(now):
-        alert_emergency_contact.delay(issue_id)
+        try:
+            alert_emergency_contact(issue_id)  # idempotent; inline, as beat's worker runs this
+        except TRANSIENT:
+            logger.warning("emergency alert of issue %s left for the next run", issue_id)
     return fired
 
 
@@ -221,7 +224,7 @@ def unalerted_emergencies(now: dt.datetime) -> list[int]:
     """Return recent open emergencies whose alert has not gone out minutes after the report.
 
     A safety net: submit_report queues the alert once the report is committed; if the broker
-    lost it, the idempotent reports.tasks.alert_emergency_contact is queued again.
+    lost it, the sweep runs the idempotent reports.tasks.alert_emergency_contact itself.
     """
     return list(
         TimelineEntry.objects.filter(
@@ -230,7 +233,7 @@ def unalerted_emergencies(now: dt.datetime) -> list[int]:
             issue__last_reported_at__gte=now - EMERGENCY_LOOKBACK,
             created_at__lte=now - EMERGENCY_GRACE,
         )
-        .exclude(data__alerted=True)
+        .exclude(data__contains={"alerted": True})  # a missing key must count as not alerted
         .values_list("issue_id", flat=True)
         .distinct()
     )
