@@ -128,3 +128,16 @@ def test_a_reopened_issue_cannot_be_rated_until_closed_again(territory: Territor
     assert response.status_code == 400
     assert "open again" in response.content.decode()
     assert Rating.objects.count() == 1
+
+
+def test_the_rating_page_and_invitation_speak_the_citizens_language(territory: Territory) -> None:
+    issue = closed_issue()
+    Reporter.objects.filter(email=EMAIL).update(language="it")
+
+    page = Client().get(rate_path(issue), HTTP_ACCEPT_LANGUAGE="it").content.decode()
+    send_invitations(issue.closed_at)  # type: ignore[arg-type]
+
+    assert "intervento sulla segnalazione" in page and "Rate the work" not in page
+    italian = next(m for m in mail.outbox if m.to == [EMAIL])
+    assert italian.subject == f"La segnalazione {issue.pk} è chiusa: come abbiamo lavorato?"
+    assert "Dagli un voto da 1 a 5" in italian.body
