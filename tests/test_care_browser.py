@@ -50,6 +50,7 @@ def test_citizen_rates_a_closed_issue_from_the_email_and_reopens_it(
         page.get_by_label("2", exact=True).check()
         page.get_by_label("Comment (optional)").fill("Hanno solo messo un cartello.")
         page.get_by_role("button", name="Send my rating").click()
+        browser.screenshot(page, "care-rated-low")
 
         expect(page.locator("#rating-saved")).to_contain_text("2 out of 5")
         expect(page.get_by_role("heading", name="Is the problem still there?")).to_be_visible()
