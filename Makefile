@@ -32,6 +32,7 @@ bench-smoke:
 	$(PY) bench/routing.py --instances 20x1 --time-limit 0.3 --reference-s 0.5 --out var/bench-smoke/routing.json
 	BENCH_DATABASE_URL=$(BENCH_SMOKE_DATABASE_URL) $(PY) bench/maps.py --smoke --out var/bench-smoke/maps.json
 	BENCH_DATABASE_URL=$(BENCH_SMOKE_DATABASE_URL) $(PY) bench/open311.py --sizes 2000 --samples 2 --out var/bench-smoke/open311.json
+	BENCH_DATABASE_URL=$(BENCH_SMOKE_DATABASE_URL)_care $(PY) bench/care.py --open 2000 --closed 20000 --samples 3 --out var/bench-smoke/care.json
 
 prepare: system venv services database
 

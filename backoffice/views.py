@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Prefetch, Q
+from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -38,6 +38,7 @@ from backoffice.forwarding import forward_issue
 from backoffice.models import ResponseTemplate, SavedFilter
 from backoffice.queue import QueueFilter, filtered
 from backoffice.roles import Verb
+from care.models import Qualification
 from clustering.actions import ClusteringRefused, merge_issues, split_reports
 from geo.models import Department
 from geo.querysets import map_start
@@ -196,7 +197,12 @@ def issue_page(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     contacts = roles.allowed(request.user, Verb.CONTACTS, issue)
-    reports = Report.objects.filter(issue=issue).order_by("created_at")
+    verdict = Qualification.objects.filter(report=OuterRef("pk")).values("verdict")[:1]
+    reports = (
+        Report.objects.filter(issue=issue)
+        .annotate(verdict=Subquery(verdict))
+        .order_by("created_at")
+    )
     reports = reports.prefetch_related(
         Prefetch("photos", queryset=Photo.objects.only("id", "report_id", "image", "thumbnail"))
     )

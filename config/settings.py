@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "backoffice",
     "outbox",
     "open311",
+    "care",
 ]
 
 MIDDLEWARE = [
@@ -276,7 +277,23 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.refresh_open_priorities",
         "schedule": env.float("PRIORITY_REFRESH_S", default=900.0),
     },
+    "escalate-overdue": {
+        "task": "care.tasks.escalate_overdue",
+        "schedule": env.float("ESCALATION_SWEEP_S", default=300.0),
+    },
+    "invite-ratings": {
+        "task": "care.tasks.invite_ratings",
+        "schedule": env.float("RATING_INVITATION_SWEEP_S", default=600.0),
+    },
+    "send-office-digests": {
+        "task": "care.tasks.send_daily_digests",
+        "schedule": 900.0,
+    },
 }
+# The offices' daily report goes out at this local hour (0-23), or at the first run after it.
+DIGEST_HOUR = env.int("DIGEST_HOUR", default=7)
+if not 0 <= DIGEST_HOUR <= 23:
+    raise ImproperlyConfigured("DIGEST_HOUR must be an hour from 0 to 23")
 BROKER_HEALTH_TIMEOUT_S = 2.0
 
 # E-mail.

@@ -20,6 +20,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", include("backoffice.urls")),
+    path("care/", include("care.urls")),
     path("", include("routing.urls")),
     path("", include("reports.urls")),
     path("", include("maps_static.urls")),

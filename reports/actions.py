@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from backoffice.assignment import choose_department
+from care.reliability import weight as reliability_weight
 from clustering.candidates import (
     find_candidates,
     lock_neighbourhood,
@@ -43,7 +44,7 @@ from reports.models import (
 )
 from reports.photos import ProcessedPhoto
 from reports.priority import PriorityInputs, compute_priority
-from reports.sla import add_working_days
+from reports.sla import deadlines
 from routing.tasks import replan_for_emergency
 
 logger = logging.getLogger(__name__)
@@ -174,7 +175,9 @@ def submit_report(new: NewReport) -> Report:
 
 def _open_issue(new: NewReport, point: Any, area: Any, now: Any) -> Issue:
     category = new.category
-    due_at = add_working_days(now, category.sla_working_days, settings.PATRON_SAINT_DAY)
+    take_in_charge_due_at, due_at = deadlines(
+        now, category.take_in_charge_working_days, category.sla_working_days
+    )
     issue = Issue.objects.create(
         category=category,
         department=choose_department(category, area),
@@ -184,6 +187,7 @@ def _open_issue(new: NewReport, point: Any, area: Any, now: Any) -> Issue:
         first_reported_at=now,
         last_reported_at=now,
         due_at=due_at,
+        take_in_charge_due_at=take_in_charge_due_at,
     )
     TimelineEntry.objects.create(issue=issue, kind=TimelineEntry.Kind.CREATED, status=Status.NEW)
     return issue
@@ -253,7 +257,11 @@ def refresh_issue(issue: Issue, *, now: dt.datetime | None = None) -> None:
     person; anonymous reports and supporters count one each.
     """
     now = now or timezone.now()
-    reports = list(issue.reports.values_list("reporter_id", "urgency", "emergency", "created_at"))
+    reports = list(
+        issue.reports.values_list(
+            "reporter_id", "urgency", "emergency", "created_at", "reporter__reliability"
+        )
+    )
     supporters = list(issue.supporters.values_list("reporter_id", flat=True))
     known = {r[0] for r in reports if r[0]} | {s for s in supporters if s}
     anonymous = sum(1 for r in reports if r[0] is None) + sum(1 for s in supporters if s is None)
@@ -267,6 +275,7 @@ def refresh_issue(issue: Issue, *, now: dt.datetime | None = None) -> None:
         sla_s = (issue.due_at - issue.first_reported_at).total_seconds()
         if sla_s > 0:
             sla_fraction = (now - issue.first_reported_at).total_seconds() / sla_s
+    weights = [reliability_weight(r[4]) for r in reports]
     priority, terms = compute_priority(
         PriorityInputs(
             base_severity=issue.category.base_severity,
@@ -274,11 +283,20 @@ def refresh_issue(issue: Issue, *, now: dt.datetime | None = None) -> None:
             emergency=issue.emergency,
             people=len(known) + anonymous,
             sla_elapsed_fraction=sla_fraction,
+            urgency_weights=weights,
+            emergency_weight=max(
+                (w for w, r in zip(weights, reports, strict=True) if r[2]), default=1.0
+            ),
         )
     )
     issue.priority = priority
     issue.priority_explained = {
         "people": len(known) + anonymous,
+        # Reporters' reliability weights (1 = never qualified), see reports.priority.
+        "reliability": {
+            "qualified_reports": sum(1 for r in reports if r[4] is not None),
+            "lowest_weight": round(min(weights, default=1.0), 2),
+        },
         "terms": [
             {"factor": t.factor, "points": round(t.points, 2), "value": t.value} for t in terms
         ],

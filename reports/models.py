@@ -61,6 +61,9 @@ class Category(Translated):
         _("base severity (1-5)"), default=3, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
     sla_working_days = models.PositiveSmallIntegerField(_("SLA (working days)"), default=10)
+    take_in_charge_working_days = models.PositiveSmallIntegerField(
+        _("time to take in charge (working days)"), default=2
+    )
     duplicate_radius_m = models.PositiveSmallIntegerField(
         _("duplicate radius (metres)"), default=30
     )
@@ -160,6 +163,8 @@ class Reporter(models.Model):
     phone = models.CharField(_("phone"), max_length=40, blank=True, db_index=True)
     language = models.CharField(_("language"), max_length=8, default="it")
     created_at = models.DateTimeField(default=timezone.now)
+    # 0-1 from staff's qualifications of their reports (care.reliability); None until the first.
+    reliability = models.FloatField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("reporter")
@@ -248,6 +253,7 @@ class Issue(models.Model):
     first_reported_at = models.DateTimeField()
     last_reported_at = models.DateTimeField()
     due_at = models.DateTimeField(null=True, blank=True)
+    take_in_charge_due_at = models.DateTimeField(null=True, blank=True)
     taken_in_charge_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     merged_into = models.ForeignKey(
@@ -279,6 +285,18 @@ class Issue(models.Model):
                 condition=~Q(status="closed"),
             ),
             models.Index(fields=["status", "-last_reported_at"], name="issue_status_recent"),
+            # care.escalation's sweep: open issues past their closing deadline.
+            models.Index(fields=["due_at"], name="issue_open_due", condition=~Q(status="closed")),
+            # care.escalation's sweep: issues nobody has taken in charge yet, by deadline.
+            models.Index(
+                fields=["take_in_charge_due_at"],
+                name="issue_untaken_due",
+                condition=Q(taken_in_charge_at__isnull=True) & ~Q(status="closed"),
+            ),
+            # care.ratings: recently closed issues whose followers are invited to rate.
+            models.Index(
+                fields=["closed_at"], name="issue_closed_at", condition=Q(status="closed")
+            ),
         ]
 
     def __str__(self) -> str:
@@ -384,6 +402,7 @@ class TimelineEntry(models.Model):
         FORWARDED = "forwarded", _("forwarded to an external body")
         EXTERNAL_ANSWER = "external_answer", _("answer of the external body")
         MODERATED = "moderated", _("moderated")
+        ESCALATED = "escalated", _("deadline missed: escalated")
 
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="timeline")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from care.links import reporter_page_url
 from reports.models import PUBLIC_STATUS, Status, Subscription, TimelineEntry
 
 
@@ -41,6 +42,7 @@ def update_message(entry: TimelineEntry, subscription: Subscription) -> EmailMes
             "text": entry.text,
             "issue_url": settings.SITE_URL + reverse("issue", args=[issue.pk]),
             "unsubscribe_url": unsubscribe_url,
+            "reporter_url": reporter_page_url(subscription.reporter_id),
             "municipality": settings.MUNICIPALITY_NAME,
         }
         subject = _("Issue %(id)s, %(category)s: %(change)s") % {

@@ -4,14 +4,18 @@ priority = severity + urgency + emergency + crowd + deadline, in points:
 
 - severity: the category's base severity (1-5) x 10                      -> 10..50
 - urgency: the mean urgency the citizens gave (1-5), (mean - 1) x 5     ->  0..20
-- emergency: +40 when anyone said someone is hurt or in immediate danger
+  Each report's urgency is first weighted by its reporter's reliability (care.reliability):
+  u' = 3 + (u - 3) x weight, within 1..5. A reporter nobody has qualified weighs 1 (the number
+  as given); one whose reports were found fake or exaggerated weighs less (towards the neutral
+  3), one whose reports were accurate up to 1.43.
+- emergency: +40 x weight (at most 1) when anyone said someone is hurt or in immediate danger,
+  with the weight of the most reliable reporter who said so: a known hoaxer's alarm counts less
 - crowd: 10 x log2(distinct reporters + supporters), at most 30         ->  0..30
   (1 person 0, 2 people 10, 4 people 20, 8 or more 30)
 - deadline: nothing before half of the SLA has passed, then up to 20 at the due date, then up
   to 20 more when the issue is as late again as its whole SLA           ->  0..40
 
-The back-office and citizen-care work add reporter reliability and the technicians' qualification
-as further terms of the same function.
+The technicians' qualification enters through the reporter's reliability, which it sets.
 """
 
 import math
@@ -26,6 +30,9 @@ class PriorityInputs:
     emergency: bool
     people: int
     sla_elapsed_fraction: float | None  # elapsed time / SLA time; None when there is no SLA
+    # One per urgency: the reporter's reliability weight (1.0 neutral); None: all neutral.
+    urgency_weights: Sequence[float] | None = None
+    emergency_weight: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -37,13 +44,21 @@ class Term:
 
 def compute_priority(inputs: PriorityInputs) -> tuple[float, list[Term]]:
     """Return the priority in points and the terms that add up to it."""
-    mean_urgency = sum(inputs.urgencies) / len(inputs.urgencies) if inputs.urgencies else 3.0
+    weights = inputs.urgency_weights or [1.0] * len(inputs.urgencies)
+    weighted = [
+        min(5.0, max(1.0, 3.0 + (u - 3.0) * w))
+        for u, w in zip(inputs.urgencies, weights, strict=True)
+    ]
+    mean_urgency = sum(weighted) / len(weighted) if weighted else 3.0
+    emergency_points = (
+        40.0 * min(1.0, max(0.0, inputs.emergency_weight)) if inputs.emergency else 0.0
+    )
     people = max(inputs.people, 1)
     elapsed = inputs.sla_elapsed_fraction
     terms = [
         Term("severity", 10.0 * inputs.base_severity, inputs.base_severity),
         Term("urgency", 5.0 * (mean_urgency - 1.0), round(mean_urgency, 2)),
-        Term("emergency", 40.0 if inputs.emergency else 0.0, float(inputs.emergency)),
+        Term("emergency", emergency_points, float(inputs.emergency)),
         Term("crowd", min(30.0, 10.0 * math.log2(people)), people),
         Term("deadline", _deadline_points(elapsed), round(elapsed, 3) if elapsed else 0.0),
     ]

@@ -4,6 +4,8 @@ import datetime as dt
 from functools import cache
 
 import holidays
+from django.conf import settings
+from django.utils import timezone
 
 
 @cache
@@ -27,3 +29,18 @@ def add_working_days(start: dt.datetime, days: int, patron_saint_day: str) -> dt
         if is_working_day(moment.date(), patron_saint_day):
             remaining -= 1
     return moment
+
+
+def deadlines(
+    start: dt.datetime, take_in_charge_working_days: int, close_working_days: int
+) -> tuple[dt.datetime, dt.datetime]:
+    """Return when an issue opened at `start` must be taken in charge and closed.
+
+    Days are counted on the municipality's local calendar (TIME_ZONE), not UTC's: a report
+    sent at 00:30 on a Monday in Rome is a Monday report.
+    """
+    local = timezone.localtime(start)
+    return (
+        add_working_days(local, take_in_charge_working_days, settings.PATRON_SAINT_DAY),
+        add_working_days(local, close_working_days, settings.PATRON_SAINT_DAY),
+    )

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,6 +23,7 @@ from django.views.decorators.http import require_POST
 from backoffice import roles
 from backoffice.models import Role
 from backoffice.roles import Verb
+from care.models import Qualification
 from reports.models import Report
 from reports.photos import PhotoError, process_photo
 from routing.actions import FINAL_STATES, CannotFix, StopRefused, finish_stop, give_up_stop
@@ -30,6 +32,7 @@ from routing.models import CrewRoute
 from routing.querysets import visible_crews, visible_routes, visible_stops
 
 NOTE_MAX_CHARS = 2000
+REPORTS_TO_QUALIFY = 5
 
 
 @login_required
@@ -110,6 +113,18 @@ def _route_context(request: HttpRequest, pk: int) -> dict[str, Any]:
         pk=pk,
     )
     stops = list(route.stops.select_related("issue__category").order_by("position"))
+    # The first reports of each stop's issue, for the crew to say how accurate they were.
+    reports_by_issue: dict[int, list[Report]] = {}
+    verdict = Qualification.objects.filter(report=OuterRef("pk")).values("verdict")[:1]
+    for report in (
+        Report.objects.filter(issue_id__in=[s.issue_id for s in stops])
+        .annotate(verdict=Subquery(verdict))
+        .only("id", "issue_id", "tracking_code")
+        .order_by("issue_id", "created_at")
+    ):
+        reports_by_issue.setdefault(report.issue_id, [])
+        if len(reports_by_issue[report.issue_id]) < REPORTS_TO_QUALIFY:
+            reports_by_issue[report.issue_id].append(report)
     descriptions = dict(
         Report.objects.filter(issue_id__in=[s.issue_id for s in stops], hidden=False)
         .exclude(description="")
@@ -134,6 +149,7 @@ def _route_context(request: HttpRequest, pk: int) -> dict[str, Any]:
             "description": descriptions.get(stop.issue_id, ""),
             "late": stop.issue.due_at is not None and stop.issue.due_at < now,
             "final": stop.state in FINAL_STATES,
+            "reports": reports_by_issue.get(stop.issue_id, []),
         }
         for stop in stops
     ]

@@ -62,6 +62,8 @@ def test_operator_replies_publicly_and_notes_internally(
     assert "Interverremo entro venerdì." in public and "Chiamare la ditta Rossi." not in public
     assert "Interverremo entro venerdì." in office and "Chiamare la ditta Rossi." in office
     assert EMAIL in office  # operators may call or write back
+    report_id = Report.objects.get(issue_id=issue).pk
+    assert f"/care/reports/{report_id}/qualify/" in office  # how accurate was it
     assert AuditEntry.objects.filter(action="issue.reply", object_id=str(issue)).exists()
     assert AuditEntry.objects.filter(action="issue.note", object_id=str(issue)).exists()
 

@@ -105,6 +105,7 @@ def test_a_crew_member_sees_the_ordered_route_with_navigation_and_no_personal_da
     for secret in (NAME, EMAIL, PHONE):
         assert secret not in html
     assert f"/api/v1/routes/{route.pk}.gpx" in html
+    assert f"/care/reports/{stops[0].issue.reports.first().pk}/qualify/" in html
     # Only one crew: its member goes straight from /crew/ to today's route.
     assert phone.get("/crew/")["Location"] == f"/crew/routes/{route.pk}/"
 

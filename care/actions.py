@@ -1,0 +1,144 @@
+"""What citizens and staff do in the care loop: rate, reopen, qualify. Views call these."""
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from backoffice.audit import record
+from care import reliability
+from care.models import Qualification, Rating, Verdict
+from reports.actions import refresh_issue
+from reports.models import OPEN_STATUSES, Issue, Report, Reporter, Status, TimelineEntry
+from reports.workflow import Actor, TransitionRefused, change_status
+
+# A rating at or below this asks whether to reopen the issue.
+LOW_RATING = 2
+
+
+class CareRefused(ValueError):
+    """The citizen or member of staff cannot do that now; str() says why, in their language."""
+
+
+def rate_issue(issue_id: int, reporter_id: int, stars: int, comment: str = "") -> Rating:
+    """Record (or change) a follower's 1-5 rating of the work on a closed issue.
+
+    Staff see it as an internal note; the public never sees the comment.
+    """
+    if not 1 <= stars <= 5:
+        raise CareRefused(_("Choose from 1 to 5 stars."))
+    with transaction.atomic():
+        issue = Issue.objects.select_for_update(of=("self",)).get(pk=issue_id)
+        if issue.status != Status.CLOSED:
+            raise CareRefused(_("This issue is open again: you can rate it once it is closed."))
+        rating, _created = Rating.objects.update_or_create(
+            issue=issue,
+            reporter_id=reporter_id,
+            defaults={"stars": stars, "comment": comment.strip()},
+        )
+        TimelineEntry.objects.create(
+            issue=issue,
+            kind=TimelineEntry.Kind.INTERNAL_NOTE,
+            public=False,
+            text=_("A citizen rated the work %(stars)s/5. %(comment)s")
+            % {"stars": stars, "comment": rating.comment},
+            data={"rating": stars},
+        )
+    return rating
+
+
+def reopen_after_rating(issue_id: int, reporter_id: int, note: str) -> None:
+    """Reopen a closed issue a follower rated low; the department gets the citizen's note.
+
+    Once per follower and issue: staff who close it again have the last word.
+    """
+    with transaction.atomic():
+        issue = Issue.objects.select_for_update(of=("self",)).get(pk=issue_id)
+        rating = (
+            Rating.objects.select_for_update().filter(issue=issue, reporter_id=reporter_id).first()
+        )
+        if rating is None or rating.stars > LOW_RATING:
+            raise CareRefused(_("Only a low rating can reopen the issue."))
+        if rating.reopened_at is not None:
+            raise CareRefused(_("You have already reopened this issue once."))
+        if issue.status != Status.CLOSED:
+            raise CareRefused(_("This issue is already open again."))
+        try:
+            change_status(
+                issue.pk,
+                Status.REOPENED,
+                actor=None,
+                public_text=_("A citizen says the problem is still there: the issue is reopened."),
+                internal_note=_("Reopened by a citizen after rating %(stars)s/5: %(note)s")
+                % {"stars": rating.stars, "note": note.strip() or "-"},
+                data={"reopened_by_citizen": True},
+            )
+        except TransitionRefused as refused:
+            raise CareRefused(str(refused)) from refused
+        rating.reopened_at = timezone.now()
+        rating.save(update_fields=["reopened_at", "updated_at"])
+
+
+def qualify_report(report_id: int, actor: Actor, verdict: str) -> Qualification:
+    """Record staff's verdict on a report (replacing an earlier one) and rescore its reporter.
+
+    The reporter's reliability (care.reliability) is recomputed from all their verdicts and
+    the priority of their open issues follows. The verdict is internal: staff only.
+    """
+    if verdict not in Verdict.values:
+        raise CareRefused(_("Choose one of the verdicts."))
+    with transaction.atomic():
+        report = Report.objects.select_related("issue").get(pk=report_id)
+        before = Qualification.objects.filter(report=report).values_list("verdict", flat=True)
+        previous = before.first()
+        qualification, _created = Qualification.objects.update_or_create(
+            report=report,
+            defaults={
+                "verdict": verdict,
+                "qualified_by": actor if getattr(actor, "is_authenticated", False) else None,
+            },
+        )
+        TimelineEntry.objects.create(
+            issue=report.issue,
+            kind=TimelineEntry.Kind.INTERNAL_NOTE,
+            public=False,
+            actor=qualification.qualified_by,
+            text=_("Report %(code)s qualified: %(verdict)s.")
+            % {"code": report.tracking_code, "verdict": Verdict(verdict).label},
+            data={"report": report.pk, "qualification": verdict},
+        )
+        record(
+            actor,
+            "report.qualify",
+            report,
+            before={"verdict": previous},
+            after={"verdict": verdict},
+        )
+        if report.reporter_id is not None and previous != verdict:
+            rescore_reporter(report.reporter_id)
+    return qualification
+
+
+def rescore_reporter(reporter_id: int, now: dt.datetime | None = None) -> float | None:
+    """Recompute a reporter's reliability and the priority of their open issues; return it."""
+    reporter = Reporter.objects.select_for_update().get(pk=reporter_id)
+    verdicts = Qualification.objects.filter(report__reporter=reporter).values_list(
+        "verdict", flat=True
+    )
+    reporter.reliability = reliability.score(verdicts)
+    reporter.save(update_fields=["reliability"])
+    issue_ids = (
+        Report.objects.filter(reporter=reporter, issue__status__in=OPEN_STATUSES)
+        .values_list("issue_id", flat=True)
+        .distinct()
+    )
+    for issue_id in sorted(issue_ids):
+        # Locked: refresh_issue saves the whole row, which must not undo a concurrent change.
+        issue = (
+            Issue.objects.select_for_update(of=("self",))
+            .select_related("category")
+            .get(pk=issue_id)
+        )
+        refresh_issue(issue, now=now)
+    return reporter.reliability

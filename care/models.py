@@ -1,0 +1,173 @@
+"""Citizen care: escalation chains, their firings, daily digests, ratings, qualifications.
+
+Each "once" in the loop (a level per issue, a digest per office per day, an invitation per
+follower) is a row with a unique constraint, claimed in the same transaction as the e-mail it
+stands for: two beat processes, a retry or a restart cannot send it twice.
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from geo.models import Department
+from reports.models import Category, CategoryGroup, Issue, Report, Reporter
+
+
+class Deadline(models.TextChoices):
+    TAKE_IN_CHARGE = "take_in_charge", _("taking in charge")
+    CLOSE = "close", _("closing")
+
+
+class EscalationLevel(models.Model):
+    """One step of a category's (or group's) chain: who is told, how long after which deadline."""
+
+    category = models.ForeignKey(
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="escalation_levels",
+        verbose_name=_("category"),
+    )
+    group = models.ForeignKey(
+        CategoryGroup,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="escalation_levels",
+        verbose_name=_("category group"),
+        help_text=_("For every category of the group that has no chain of its own."),
+    )
+    deadline = models.CharField(
+        _("deadline"), max_length=20, choices=Deadline.choices, default=Deadline.CLOSE
+    )
+    after_working_days = models.PositiveSmallIntegerField(
+        _("working days after the deadline"), default=0
+    )
+    name = models.CharField(_("who is told"), max_length=120)
+    email = models.EmailField(
+        _("e-mail"), blank=True, help_text=_("Leave empty for the issue's department.")
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("escalation level")
+        verbose_name_plural = _("escalation levels")
+        ordering = ["deadline", "after_working_days", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(category__isnull=False, group__isnull=True)
+                | Q(category__isnull=True, group__isnull=False),
+                name="escalation_level_category_or_group",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category or self.group}: {self.name} (+{self.after_working_days})"
+
+
+class Escalation(models.Model):
+    """A level that fired for an issue: the row is the claim that makes it fire once."""
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="escalations")
+    level = models.ForeignKey(EscalationLevel, on_delete=models.PROTECT, related_name="+")
+    deadline_at = models.DateTimeField()
+    recipient = models.EmailField()
+    fired_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        constraints = [
+            models.UniqueConstraint(fields=["issue", "level"], name="escalation_once_per_level")
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.issue_id} level {self.level_id}"
+
+
+class OfficeDigest(models.Model):
+    """The daily report of one office (department) for one day, sent once."""
+
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    sent_at = models.DateTimeField(default=timezone.now)
+    summary = models.JSONField(default=dict)  # counts only, for the record
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["department", "day"], name="digest_once_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department_id} {self.day}"
+
+
+class RatingInvitation(models.Model):
+    """The e-mail that asked one follower of a closed issue to rate the work, sent once."""
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="+")
+    reporter = models.ForeignKey(Reporter, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issue", "reporter"], name="rating_invitation_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.issue_id} to reporter {self.reporter_id}"
+
+
+class Rating(models.Model):
+    """A citizen's 1-5 judgement of the work on a closed issue; they may change it."""
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="ratings")
+    reporter = models.ForeignKey(Reporter, on_delete=models.CASCADE, related_name="ratings")
+    stars = models.PositiveSmallIntegerField(
+        _("rating"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    comment = models.TextField(_("comment"), max_length=2000, blank=True)
+    reopened_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+        constraints = [
+            models.UniqueConstraint(fields=["issue", "reporter"], name="rating_once_per_person"),
+            models.CheckConstraint(condition=Q(stars__gte=1, stars__lte=5), name="rating_1_to_5"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.issue_id}: {self.stars}"
+
+
+class Verdict(models.TextChoices):
+    ACCURATE = "accurate", _("accurate")
+    WRONG_CATEGORY = "wrong_category", _("wrong category")
+    EXAGGERATED = "exaggerated", _("exaggerated")
+    FAKE = "fake", _("fake")
+
+
+class Qualification(models.Model):
+    """Staff's verdict on one report (one per report; the latest word counts)."""
+
+    report = models.OneToOneField(Report, on_delete=models.CASCADE, related_name="qualification")
+    verdict = models.CharField(_("verdict"), max_length=20, choices=Verdict.choices)
+    qualified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("qualification")
+        verbose_name_plural = _("qualifications")
+
+    def __str__(self) -> str:
+        return f"{self.report_id}: {self.verdict}"
