@@ -215,6 +215,13 @@ def test_a_bad_period_is_a_400_that_says_why(territory: Territory, weeks: str) -
     assert "whole number of weeks from 1 to 104" in response.content.decode()
 
 
+def test_a_bad_period_is_explained_in_italian(territory: Territory) -> None:
+    response = Client().get("/stats/", {"weeks": "0"}, HTTP_ACCEPT_LANGUAGE="it")
+
+    assert response.status_code == 400
+    assert "numero intero di settimane da 1 a 104" in response.content.decode()
+
+
 def test_the_public_page_counts_public_issues_and_shows_no_person(
     territory: Territory, history: dict[str, Issue], django_assert_num_queries: Any
 ) -> None:
