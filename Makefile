@@ -10,7 +10,7 @@ PYTEST_WORKERS ?= 2
 export PORT HOST VENV
 
 SYSTEM_PACKAGES := postgresql-15-postgis-3 postgresql-15-pgrouting gdal-bin
-TEST_SYSTEM_PACKAGES := chromium
+TEST_SYSTEM_PACKAGES := chromium dovecot-imapd
 
 .PHONY: run test prepare system services venv database demo lint messages clean bench-smoke
 

@@ -19,9 +19,9 @@ from django.utils.translation import gettext as _
 
 from backoffice.models import Forwarding, Role, StaffProfile
 from care.models import OfficeDigest
+from config.retry import SERVICE_ERRORS
 from geo.models import Department
 from reports.models import OPEN_STATUSES, Issue
-from reports.tasks import TRANSIENT
 
 logger = logging.getLogger(__name__)
 
@@ -158,6 +158,6 @@ def send_office_digests(now: dt.datetime) -> int:
     for department_id in Department.objects.order_by("pk").values_list("pk", flat=True):
         try:
             sent += send_office_digest(department_id, now)
-        except TRANSIENT:
+        except SERVICE_ERRORS:
             logger.warning("digest of department %s left for the next run", department_id)
     return sent

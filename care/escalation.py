@@ -22,9 +22,10 @@ from django.utils.translation import gettext as _
 
 from backoffice.audit import record
 from care.models import Deadline, Escalation, EscalationLevel
+from config.retry import SERVICE_ERRORS
 from reports.models import OPEN_STATUSES, Issue, TimelineEntry
 from reports.sla import add_working_days, is_working_day
-from reports.tasks import TRANSIENT, alert_emergency_contact
+from reports.tasks import alert_emergency_contact
 
 logger = logging.getLogger(__name__)
 
@@ -205,7 +206,7 @@ def run_escalations(now: dt.datetime) -> int:
     for due in due_escalations(now):
         try:
             fired += fire_escalation(due, now)
-        except TRANSIENT:
+        except SERVICE_ERRORS:
             logger.warning(
                 "escalation %s of issue %s left for the next run",
                 due.level_id,
@@ -215,7 +216,7 @@ def run_escalations(now: dt.datetime) -> int:
     for issue_id in unalerted_emergencies(now):
         try:
             alert_emergency_contact(issue_id)  # idempotent; inline, as beat's worker runs this
-        except TRANSIENT:
+        except SERVICE_ERRORS:
             logger.warning("emergency alert of issue %s left for the next run", issue_id)
     return fired
 

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 
 from care.links import rating_url, reporter_page_url
 from care.models import RatingInvitation
+from config.retry import SERVICE_ERRORS
 from reports.models import CloseReason, Issue, Reporter, Status, Subscription
-from reports.tasks import TRANSIENT
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +81,6 @@ def send_invitations(now: dt.datetime) -> int:
     for issue_id, reporter_id in invitations_due(now):
         try:
             sent += invite_to_rate(issue_id, reporter_id, now)
-        except TRANSIENT:
+        except SERVICE_ERRORS:
             logger.warning("rating invitation for issue %s left for the next run", issue_id)
     return sent

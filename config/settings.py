@@ -8,6 +8,7 @@ import ipaddress
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -73,6 +74,8 @@ INSTALLED_APPS = [
     "outbox",
     "open311",
     "care",
+    "inbox",
+    "insights",
 ]
 
 MIDDLEWARE = [
@@ -289,12 +292,41 @@ CELERY_BEAT_SCHEDULE = {
         "task": "care.tasks.send_daily_digests",
         "schedule": 900.0,
     },
+    "poll-inbox": {
+        "task": "inbox.tasks.poll_mailbox",
+        "schedule": env.float("INBOX_POLL_S", default=120.0),
+    },
+    "publish-open-data": {
+        "task": "insights.tasks.publish_open_data",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 # The offices' daily report goes out at this local hour (0-23), or at the first run after it.
 DIGEST_HOUR = env.int("DIGEST_HOUR", default=7)
 if not 0 <= DIGEST_HOUR <= 23:
     raise ImproperlyConfigured("DIGEST_HOUR must be an hour from 0 to 23")
 BROKER_HEALTH_TIMEOUT_S = 2.0
+
+# E-mail and PEC intake (inbox): an IMAP mailbox polled by Celery beat; off without a host.
+INBOX_IMAP_HOST = env.str("INBOX_IMAP_HOST", default="")
+INBOX_IMAP_PORT = env.int("INBOX_IMAP_PORT", default=993)
+INBOX_IMAP_SSL = env.bool("INBOX_IMAP_SSL", default=True)
+INBOX_IMAP_USER = env.str("INBOX_IMAP_USER", default="")
+INBOX_IMAP_PASSWORD = env.str("INBOX_IMAP_PASSWORD", default="")
+INBOX_IMAP_FOLDER = env.str("INBOX_IMAP_FOLDER", default="INBOX")
+# Where filed messages go (empty: they stay in INBOX_IMAP_FOLDER, marked seen).
+INBOX_PROCESSED_FOLDER = env.str("INBOX_PROCESSED_FOLDER", default="")
+INBOX_IMAP_TIMEOUT_S = env.float("INBOX_IMAP_TIMEOUT_S", default=30.0)
+# An attachment larger than this is not kept (the draft says so); a message larger than
+# INBOX_MESSAGE_MAX_BYTES is filed from its headers alone.
+INBOX_ATTACHMENT_MAX_BYTES = env.int("INBOX_ATTACHMENT_MAX_BYTES", default=PHOTO_MAX_BYTES)
+INBOX_MESSAGE_MAX_BYTES = env.int("INBOX_MESSAGE_MAX_BYTES", default=50 * 1024 * 1024)
+
+# Statistics and open data (insights).
+# A new issue of the same category within this distance of a closed one is a recurrence.
+RECURRENCE_RADIUS_M = env.float("RECURRENCE_RADIUS_M", default=30.0)
+# The licence written into every open-data file (an SPDX identifier).
+OPEN_DATA_LICENCE = env.str("OPEN_DATA_LICENCE", default="CC-BY-4.0")
 
 # E-mail.
 EMAIL_BACKEND = env.str(

@@ -18,3 +18,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TILE_URL = "/static/test-tiles/{z}/{x}/{y}.png"
 GEOCODER = "offline"
 LANGUAGE_CODE = "en"
+
+# Parallel test processes share one broker: each sends to and consumes its own queue, so a
+# worker started by one process never takes another's tasks (with another test database).
+CELERY_TASK_DEFAULT_QUEUE = f"segnala-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"

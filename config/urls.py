@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("routing.urls")),
     path("", include("reports.urls")),
     path("", include("maps_static.urls")),
+    path("", include("insights.urls")),
 ]
 
 
