@@ -80,7 +80,7 @@ def test_a_full_day_keeps_the_co_located_mandatory_stops_and_the_heaviest_option
     served = [stop_id for route in plan.routes for stop_id in order_of(route)]
     assert sorted(served) == ["heavy", "m1", "m2", "medium"]
     assert [item.stop_id for item in plan.left_out] == ["light"]
-    assert all(route.end_s <= crew.end_s for route, crew in zip(plan.routes, crews))
+    assert all(route.end_s <= crew.end_s for route, crew in zip(plan.routes, crews, strict=True))
 
 
 def order_of(route) -> list[str]:
