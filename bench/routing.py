@@ -1,7 +1,8 @@
 """Benchmark crew routing on the demo city's road network: our planner against two baselines.
 
     .venv/bin/python bench/routing.py [--instances 50x1,200x2,500x4] [--seed N]
-        [--time-limit 5] [--reference-s 60] [--weight-scale 1] [--out bench/results/routing.json]
+        [--time-limit 5] [--reference-s 60] [--seeds 3] [--weight-scale 1]
+        [--out bench/results/routing.json]
         [--pgrouting DSN] [--libraries]
 
 Instances are generated on the road graph of fixtures/osm/helsinki.osm.pbf with a fixed seed:
@@ -29,9 +30,11 @@ Four tables, every plan timed and scored the same way (routing.solve.assemble, t
    "urgent first + NN") are judged on tables 2 and 3, each on its own.
 4. "tour": the same places as a plain inspection round (2 minutes each, every stop
    mandatory, no emergencies): a pure routing problem. The distance target (within 2% of the
-   best tour in at most 5 s) is judged here, against "reference": the best of PyVRP for
-   --reference-s seconds with two seeds and OR-Tools (guided local search) for
-   --reference-s seconds; the gap is to the shortest tour found by any row.
+   best tour in at most 5 s) is judged here: the planner runs with --seeds seeds (which basin
+   a search ends in depends on its seed more than on its time), and its mean gap is taken to
+   the shortest tour found by any row, "reference" included: the best of PyVRP for
+   --reference-s seconds with --seeds other seeds and OR-Tools (guided local search) for
+   --reference-s seconds.
 
 --weight-scale multiplies the weights the urgency planner is given (the same as changing
 the price of lateness, routing.planning.WEIGHT_PER_PRIORITY_POINT); every plan is still
@@ -116,7 +119,7 @@ def main(argv: list[str] | None = None) -> None:
         tables["same_work"] += same
         fit = run_urgency(all_fit(problem), name, scale)
         tables["all_fit"] += fit
-        rounds = run_tour(tour(problem), name, args.reference_s, args.libraries)
+        rounds = run_tour(tour(problem), name, args.reference_s, args.seeds, args.libraries)
         tables["tour"] += rounds
         targets += [
             judge_tour(name, rounds),
@@ -139,6 +142,7 @@ def main(argv: list[str] | None = None) -> None:
         "seed": args.seed,
         "time_limit_s": args.time_limit,
         "reference_s": args.reference_s,
+        "seeds": args.seeds,
         "weight_scale": scale,
         "machine": _machine(),
         **{table: [row.__dict__ for row in rows] for table, rows in tables.items()},
@@ -247,26 +251,36 @@ def run_urgency(work: Problem, name: str, scale: float, by_hand: Plan | None = N
     ]
 
 
-def run_tour(problem: Problem, name: str, reference_s: float, libraries: bool) -> list[Row]:
-    rows = [score(name, "planner distance", problem, solve(problem))]
+def run_tour(
+    problem: Problem, name: str, reference_s: float, seeds: int, libraries: bool
+) -> list[Row]:
+    """The planner with `seeds` seeds (its result depends on the seed more than on the time),
+    then the reference."""
+    rows = [
+        score(name, f"planner distance s{k}", problem, solve(replace(problem, seed=k)))
+        for k in range(seeds)
+    ]
     if libraries:
         rows.append(score(name, "ortools distance", problem, ortools_distance(problem)))
-    rows.append(score(name, "reference", problem, reference(problem, reference_s)))
+    rows.append(score(name, "reference", problem, reference(problem, reference_s, seeds)))
     return rows
 
 
 def judge_tour(name: str, rounds: list[Row]) -> dict[str, object]:
-    """Distance mode within 2% of the shortest tour found by any row, in at most 5 s."""
-    planner = next(row for row in rounds if row.method == "planner distance")
+    """Distance mode within 2% of the shortest tour found by any row, in at most 5 s: judged
+    on the planner's mean over its seeds (the worst seed is shown too)."""
+    planner = [row for row in rounds if row.method.startswith("planner distance")]
     best_km = min(row.road_km for row in rounds)
-    gap = planner.road_km / best_km - 1 if best_km else 0.0
+    gaps = [row.road_km / best_km - 1 if best_km else 0.0 for row in planner]
+    mean = sum(gaps) / len(gaps)
+    slowest = max(row.solve_s for row in planner)
     return {
         "instance": name,
         "table": "tour",
         "target": "distance: within 2% of the best tour, <= 5 s",
-        "figure": f"+{gap:.1%} in {planner.solve_s:.2f} s",
+        "figure": f"+{mean:.1%} mean, +{max(gaps):.1%} worst, {slowest:.2f} s",
         # 0.1 s of slack: the clock is read around the whole call, on a shared machine
-        "met": gap <= 0.02 and planner.solve_s <= 5.1,
+        "met": mean <= 0.02 and slowest <= 5.1,
     }
 
 
@@ -321,10 +335,11 @@ def ortools_distance(problem: Problem) -> Plan:
     return replace(plan, solver="ortools", solve_s=round(time.perf_counter() - started, 3))
 
 
-def reference(problem: Problem, seconds: float) -> Plan:
-    """The best tour we can find: PyVRP with two seeds and OR-Tools, each for `seconds`."""
+def reference(problem: Problem, seconds: float, seeds: int) -> Plan:
+    """The best tour we can find: PyVRP with `seeds` other seeds and OR-Tools, each for
+    `seconds`."""
     distance = replace(problem, objective="distance", time_limit_s=seconds)
-    runs = [solve(replace(distance, seed=seed)) for seed in (101, 102)]
+    runs = [solve(replace(distance, seed=101 + k)) for k in range(seeds)]
     runs.append(ortools_distance(distance))
     best = min(runs, key=lambda plan: (-_served_weight(problem, plan), _km(plan)))
     return replace(best, solve_s=round(sum(plan.solve_s for plan in runs), 3))
@@ -452,6 +467,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--time-limit", type=float, default=5.0, help="planner seconds")
     parser.add_argument(
         "--reference-s", type=float, default=60.0, help="seconds per reference search"
+    )
+    parser.add_argument(
+        "--seeds", type=int, default=3, help="tour: planner seeds, and reference PyVRP seeds"
     )
     parser.add_argument(
         "--weight-scale",
