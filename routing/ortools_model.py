@@ -15,6 +15,8 @@ still left out (the mandatory work alone overflows the shifts), a second search 
 shift ends and only the mandatory and already chosen stops places them in overtime.
 """
 
+import math
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from importlib.metadata import version
@@ -33,6 +35,8 @@ OVERNIGHT_S = 16 * 3600  # from today's shift end to tomorrow's first visit, rou
 MANDATORY_PENALTY = 2**52  # above any sum of other costs; below OR-Tools' int64 overflow
 OVERTIME_COST = 10_000  # per second past the shift end (second search only), x SCALE
 MIN_SEARCH_S = 0.05
+COMPACT_MIN_STOPS = 30  # fewer free stops: the search from the hand start finds the best alone
+COMPACT_SHARE = 0.4  # of the time limit, to build the compact start
 GLS = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
 FIRST_SOLUTION = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
 
@@ -54,10 +58,31 @@ def left_out_penalty(stop: Stop, problem: Problem, horizon_s: int) -> int:
 def search_routes(
     problem: Problem, search: Search, duration: np.ndarray, distance: np.ndarray
 ) -> list[list[int]]:
-    """Return, per crew, the free stops (indexes into problem.stops) in visiting order."""
-    start = urgent_first(problem, search, duration)
+    """Return, per crew, the free stops (indexes into problem.stops) in visiting order.
+
+    The search starts from the cheaper, on the full objective, of two plans: dispatching by
+    hand, and (for "urgency" with many stops) compact routes each reordered for urgency
+    (`compact_start`). Guided local search barely leaves the basin it starts in within a few
+    seconds at hundreds of stops (bench/routing.py, 500 stops: from the hand start it keeps
+    the hand's 117 km even when lateness is priced ten times lower), so the start decides
+    which kind of plan comes out.
+    """
+    started = time.perf_counter()
+    starts = [urgent_first(problem, search, duration)]
+    if problem.objective == "urgency" and len(search.free) >= COMPACT_MIN_STOPS:
+        budget = problem.time_limit_s * COMPACT_SHARE
+        starts.append(compact_start(problem, search, duration, distance, budget))
+    start = min(starts, key=lambda orders: start_cost(problem, search, orders, duration))
+    limit = max(MIN_SEARCH_S, problem.time_limit_s - (time.perf_counter() - started))
     orders = _search(
-        problem, search.free, search.legs, duration, distance, overtime=False, initial=start
+        problem,
+        search.free,
+        search.legs,
+        duration,
+        distance,
+        overtime=False,
+        limit_s=limit,
+        initial=start,
     )
     served = {i for order in orders for i in order}
     if all(i in served for i in search.free if problem.stops[i].required):
@@ -65,6 +90,66 @@ def search_routes(
     keep = [i for i in search.free if i in served or problem.stops[i].required]
     limit = max(MIN_SEARCH_S, problem.time_limit_s / 4)
     return _search(problem, keep, search.legs, duration, distance, overtime=True, limit_s=limit)
+
+
+def compact_start(
+    problem: Problem, search: Search, duration: np.ndarray, distance: np.ndarray, limit_s: float
+) -> list[list[int]]:
+    """Return the shortest routes (PyVRP, half of `limit_s`), each crew's stops then reordered
+    for the objective alone (OR-Tools, the other half shared by the crews)."""
+    from routing import pyvrp_model  # it imports this module
+
+    share = limit_s / 2
+    shortest, _ = pyvrp_model.search_routes(
+        replace(problem, objective="distance", time_limit_s=share), search, duration, distance
+    )
+    orders = []
+    for order, leg in zip(shortest, search.legs, strict=True):
+        if len(order) < 2:
+            orders.append(order)
+            continue
+        limit = max(MIN_SEARCH_S, share * len(order) / len(search.free))
+        again = _search(
+            problem,
+            order,
+            [leg],
+            duration,
+            distance,
+            overtime=False,
+            limit_s=limit,
+            initial=[order],
+        )[0]
+        orders.append(again if sorted(again) == sorted(order) else order)
+    return orders
+
+
+def start_cost(
+    problem: Problem, search: Search, orders: Sequence[Sequence[int]], duration: np.ndarray
+) -> float:
+    """Return the search's objective (seconds) for per-crew orders of free stops: driving,
+    weighted lateness and the stops left out; infinite when a route ends after its shift or
+    a mandatory stop is missing, which the first search does not allow."""
+    cost = 0.0
+    for order, leg in zip(orders, search.legs, strict=True):
+        node, clock = leg.start_node, leg.start_s
+        for i in order:
+            stop, there = problem.stops[i], problem.stop_nodes[i]
+            arrival = clock + int(duration[node, there])
+            cost += int(duration[node, there])
+            if problem.objective == "urgency" and stop.deadline_s is not None:
+                cost += stop.weight * LATENESS_PER_WEIGHT * max(0, arrival - stop.deadline_s)
+            clock, node = arrival + stop.service_s, there
+        if order and clock + int(duration[node, leg.end_node]) > max(leg.end_s, leg.start_s):
+            return math.inf
+        cost += int(duration[node, leg.end_node]) if order else 0
+    served = {i for order in orders for i in order}
+    horizon = max(leg.end_s for leg in search.legs)
+    for i in search.free:
+        if i not in served:
+            if problem.stops[i].required:
+                return math.inf
+            cost += left_out_penalty(problem.stops[i], problem, horizon) / SCALE
+    return cost
 
 
 def emergency_runs(

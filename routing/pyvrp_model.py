@@ -1,30 +1,43 @@
 """The "distance" objective as a PyVRP model: the search behind routing.solve for pure routes.
 
-PyVRP finds shorter routes than OR-Tools in the same time (README.md, "Choosing the solver
-library": a 500-stop round in 5 s, 29.0 km against 34.1 km), but has no way to say "this stop
-comes first", so emergencies are placed first: OR-Tools orders the emergencies alone, earliest
-arrivals first (routing.ortools_model.emergency_runs), and PyVRP routes the rest from where
-each crew is after its emergencies.
+PyVRP finds shorter routes than OR-Tools in the same time (README.md, "Benchmark": a 500-stop
+round in 5 s, 27.1-28.2 km against 39.4 km), but has no way to say "this stop comes first",
+so emergencies are placed first: OR-Tools orders the emergencies alone, earliest arrivals
+first (routing.ortools_model.emergency_runs), and PyVRP routes the rest from where each crew
+is after its emergencies.
 
 Costs: metres driven; an optional stop left out loses its prize (weight x 100 km, so the
 stops kept are the most valuable ones that fit); overtime costs more per second than any
-prize, so only mandatory stops ever cause it.
+prize and than 10 km of driving, so only mandatory stops ever cause it, and as little as they
+must.
 """
 
+import time
 from collections.abc import Sequence
 from importlib.metadata import version
 
 import numpy as np
 import pyvrp
-from pyvrp import Client, Depot, Location, ProblemData, Route, Solution, VehicleType
-from pyvrp.stop import MaxRuntime
+from pyvrp import Client, CostEvaluator, Depot, Location, ProblemData, Route, Solution, VehicleType
 
 from routing.baseline import urgent_first
-from routing.ortools_model import SCALE, emergency_runs, left_out_penalty
+from routing.ortools_model import (
+    MIN_SEARCH_S,
+    OVERTIME_COST,
+    SCALE,
+    emergency_runs,
+    left_out_penalty,
+)
 from routing.solve import Leg, Problem, Search
 
 SOLVER_NAME = f"pyvrp {version('pyvrp')}"
 EMERGENCY_SHARE = 0.1  # of the time limit, for ordering the emergencies
+ASSEMBLY_S = 0.05  # kept from the time limit to time the plan
+PORTFOLIO_STARTS = 3
+PORTFOLIO_SHARE = 0.6  # of the time, for the short searches
+# Seconds per client a short search needs to settle in its basin (measured on the demo city:
+# 160 clients settle in about 1 s, 314 do not in 1.6 s).
+PORTFOLIO_S_PER_CLIENT = 0.006
 
 
 def search_routes(
@@ -46,6 +59,36 @@ def search_routes(
     return [run + order for run, order in zip(runs, rest, strict=True)], solver
 
 
+def co_located(
+    problem: Problem, free: Sequence[int], duration: np.ndarray, distance: np.ndarray
+) -> list[list[int]]:
+    """Group the free stops into PyVRP clients: required stops at the same place share one.
+
+    Stops snapped to the same junction are common (500 stops in the demo city fall on 314
+    junctions), and a shortest route serves them one after the other, so merging them shrinks
+    the search by a third for nothing. "The same place" is the same matrix row and column in
+    both matrices, so an explicit matrix with distinct points is never merged. Optional stops
+    stay alone: each is kept or left out by its own weight.
+    """
+    groups: list[list[int]] = []
+    place: dict[bytes, int] = {}
+    for i in free:
+        if not problem.stops[i].required:
+            groups.append([i])
+            continue
+        node = problem.stop_nodes[i]
+        key = b"".join(
+            m.tobytes()
+            for m in (duration[node], duration[:, node], distance[node], distance[:, node])
+        )
+        if key in place:
+            groups[place[key]].append(i)
+        else:
+            place[key] = len(groups)
+            groups.append([i])
+    return groups
+
+
 def _search(
     problem: Problem,
     free: Sequence[int],
@@ -54,30 +97,36 @@ def _search(
     distance: np.ndarray,
     limit_s: float,
 ) -> list[list[int]]:
+    started = time.perf_counter()
     crews = len(legs)
     horizon = max(leg.end_s for leg in legs)
-    # Locations: each crew's start, each crew's end, then the stops.
+    groups = co_located(problem, free, duration, distance)
+    # Locations: each crew's start, each crew's end, then the clients (groups of stops).
     nodes = np.array(
         [leg.start_node for leg in legs]
         + [leg.end_node for leg in legs]
-        + [problem.stop_nodes[i] for i in free],
+        + [problem.stop_nodes[group[0]] for group in groups],
         dtype=np.int64,
     )
     prizes = [
-        0 if problem.stops[i].required else left_out_penalty(problem.stops[i], problem, horizon)
-        for i in free
+        0
+        if problem.stops[group[0]].required
+        else left_out_penalty(problem.stops[group[0]], problem, horizon)
+        for group in groups
     ]
     prizes = [-(-prize // SCALE) for prize in prizes]  # metres, rounded up
     clients = [
         Client(
             location=2 * crews + k,
-            service_duration=problem.stops[i].service_s,
+            service_duration=sum(problem.stops[i].service_s for i in group),
             prize=prize,
-            required=problem.stops[i].required,
+            required=problem.stops[group[0]].required,
         )
-        for k, (i, prize) in enumerate(zip(free, prizes, strict=True))
+        for k, (group, prize) in enumerate(zip(groups, prizes, strict=True))
     ]
-    overtime_cost = max(prizes, default=0) + 1
+    # Above every prize, and above any detour when every stop is mandatory (then the prizes
+    # are all 0 and a cost of 1 would trade a second of overtime for a metre saved).
+    overtime_cost = max(OVERTIME_COST, max(prizes, default=0) + 1)
     vehicle_types = [
         VehicleType(
             num_available=1,
@@ -102,27 +151,84 @@ def _search(
         distance_matrices=[distance[np.ix_(nodes, nodes)]],  # type: ignore[list-item]
         duration_matrices=[duration[np.ix_(nodes, nodes)]],  # type: ignore[list-item]
     )
-    # When the day is full, start from dispatching by hand: it already keeps the most valuable
-    # stops, which the search alone takes long to find among hundreds (bench/routing.py, 500
-    # stops: 713 of weight kept instead of 662). When everything fits, PyVRP starts better alone.
-    start = urgent_first(problem, Search(list(free), list(legs)), duration)
-    taken = {i for order in start for i in order}
-    initial = None
-    if len(taken) < len(free) and all(i in taken for i in free if problem.stops[i].required):
-        client = {i: k for k, i in enumerate(free)}
-        routes = [
-            Route(data, [client[i] for i in order], k) for k, order in enumerate(start) if order
+    initial = _initial(problem, free, legs, duration, data, groups)
+    # The whole search, model included, ends by the time limit (less a little for timing the
+    # plan); MaxRuntime would start counting only after PyVRP's first local search.
+    end = started + max(MIN_SEARCH_S, limit_s - ASSEMBLY_S)
+    if initial is None and portfolio(limit_s, len(clients)):
+        # Seeds end in different basins (which crews work, from which depot) more than short
+        # or long searches do: the best of a few short searches is continued.
+        share = (end - time.perf_counter()) * PORTFOLIO_SHARE / PORTFOLIO_STARTS
+        tries = [
+            pyvrp.solve(
+                data,
+                stop=Deadline(time.perf_counter() + share),
+                seed=problem.seed * PORTFOLIO_STARTS + k,
+                collect_stats=False,
+                display=False,
+            ).best
+            for k in range(PORTFOLIO_STARTS)
         ]
-        initial = Solution(data, routes)
+        initial = min(tries, key=CostEvaluator([], 1, 1).penalised_cost)
     result = pyvrp.solve(
         data,
-        stop=MaxRuntime(limit_s),
+        stop=Deadline(end),
         seed=problem.seed,
         collect_stats=False,
         display=False,
         initial_solution=initial,
     )
-    orders: list[list[int]] = [[] for _ in legs]
-    for route in result.best.routes():
-        orders[route.vehicle_type()] = [free[a.idx] for a in route if a.is_client()]
-    return orders
+    routes = _visits(result.best, crews)
+    return [[i for k in route for i in groups[k]] for route in routes]
+
+
+class Deadline:
+    """PyVRP stopping criterion: stop at a perf_counter() time."""
+
+    def __init__(self, at: float) -> None:
+        self.at = at
+
+    def __call__(self, best_cost: float) -> bool:
+        return time.perf_counter() >= self.at
+
+
+def portfolio(limit_s: float, clients: int) -> bool:
+    """Tell whether the time allows a few short searches to settle before the long one."""
+    per_start = limit_s * PORTFOLIO_SHARE / PORTFOLIO_STARTS
+    return per_start >= clients * PORTFOLIO_S_PER_CLIENT
+
+
+def _visits(solution: Solution, crews: int) -> list[list[int]]:
+    routes: list[list[int]] = [[] for _ in range(crews)]
+    for route in solution.routes():
+        routes[route.vehicle_type()] = [a.idx for a in route if a.is_client()]
+    return routes
+
+
+def _initial(
+    problem: Problem,
+    free: Sequence[int],
+    legs: Sequence[Leg],
+    duration: np.ndarray,
+    data: ProblemData,
+    groups: list[list[int]],
+) -> Solution | None:
+    """When the day is full, start from dispatching by hand: it already keeps the most valuable
+    stops, which the search alone takes long to find among hundreds (bench/routing.py, 500
+    stops: 713 of weight kept instead of 662). When everything fits, PyVRP starts better alone.
+    """
+    start = urgent_first(problem, Search(list(free), list(legs)), duration)
+    taken = {i for order in start for i in order}
+    if len(taken) == len(free) or any(i not in taken for i in free if problem.stops[i].required):
+        return None
+    client = {i: k for k, group in enumerate(groups) for i in group}
+    routes, placed = [], set()
+    for vehicle, order in enumerate(start):
+        visits = []  # a group goes where its first stop was dispatched
+        for i in order:
+            if client[i] not in placed:
+                placed.add(client[i])
+                visits.append(client[i])
+        if visits:
+            routes.append(Route(data, visits, vehicle))
+    return Solution(data, routes)
