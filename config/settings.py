@@ -8,6 +8,7 @@ import ipaddress
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -72,6 +73,7 @@ INSTALLED_APPS = [
     "backoffice",
     "outbox",
     "open311",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -267,8 +269,23 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.refresh_open_priorities",
         "schedule": env.float("PRIORITY_REFRESH_S", default=900.0),
     },
+    "apply-retention": {
+        "task": "privacy.tasks.apply_retention",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 BROKER_HEALTH_TIMEOUT_S = 2.0
+# The worker logs through LOGGING below (config/celery.py), so its records are masked too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Personal data (privacy/): retention periods and the citizen's own access without an account.
+PRIVACY_RETENTION_CLOSED_MONTHS = env.int("PRIVACY_RETENTION_CLOSED_MONTHS", default=24)
+PRIVACY_RETENTION_INACTIVE_MONTHS = env.int("PRIVACY_RETENTION_INACTIVE_MONTHS", default=36)
+PRIVACY_LINK_MAX_AGE_S = env.int("PRIVACY_LINK_MAX_AGE_S", default=24 * 3600)
+PRIVACY_REQUESTS_PER_HOUR = env.int("PRIVACY_REQUESTS_PER_HOUR", default=5)
+for _name in ("PRIVACY_RETENTION_CLOSED_MONTHS", "PRIVACY_RETENTION_INACTIVE_MONTHS"):
+    if not 1 <= globals()[_name] <= 1200:
+        raise ImproperlyConfigured(f"{_name} must be a number of months between 1 and 1200")
 
 # E-mail.
 EMAIL_BACKEND = env.str(
@@ -319,12 +336,28 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
 X_FRAME_OPTIONS = "DENY"
 
+# Every handler masks e-mail addresses and phone numbers (privacy/logging.py). Django's own
+# loggers lose their default handlers and propagate here: those have no filter, and
+# mail_admins would mail a failed request's POST data (contacts) to the administrators.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"personal_data": {"()": "privacy.logging.MaskPersonalData"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["personal_data"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": [], "propagate": True},
+        # Pillow's DEBUG output dumps every EXIF tag it reads, the GPS position included.
+        "PIL": {"level": "INFO"},
+    },
 }
 
 # GDAL 3.6 (Debian 12) cannot sandbox spatial-reference look-ups; Segnala never parses an SRS

@@ -11,6 +11,7 @@ stops kept are the most valuable ones that fit); overtime costs more per second 
 prize, so only mandatory stops ever cause it.
 """
 
+import logging
 from collections.abc import Sequence
 from importlib.metadata import version
 
@@ -22,6 +23,10 @@ from pyvrp.stop import MaxRuntime
 from routing.baseline import urgent_first
 from routing.ortools_model import SCALE, emergency_runs, left_out_penalty
 from routing.solve import Leg, Problem, Search
+
+# PyVRP adds a handler of its own on import: its records go through settings.LOGGING's
+# handlers instead, which mask personal data (privacy/logging.py).
+logging.getLogger("pyvrp").handlers.clear()
 
 SOLVER_NAME = f"pyvrp {version('pyvrp')}"
 EMERGENCY_SHARE = 0.1  # of the time limit, for ordering the emergencies
