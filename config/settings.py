@@ -355,6 +355,8 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": [], "propagate": True},
         "django.server": {"handlers": [], "propagate": True},
+        # redis-py gives this logger a stderr handler of its own unless it already exists.
+        "push_response": {"handlers": [], "propagate": True},
         # Pillow's DEBUG output dumps every EXIF tag it reads, the GPS position included.
         "PIL": {"level": "INFO"},
     },
