@@ -37,8 +37,8 @@ Four tables, every plan timed and scored the same way (routing.solve.assemble, t
    --reference-s seconds.
 
 --weight-scale multiplies the weights the urgency planner is given (the same as changing
-the price of lateness, routing.planning.WEIGHT_PER_PRIORITY_POINT); every plan is still
-scored with the weights as generated.
+the price of lateness, settings.ROUTING_WEIGHT_PER_PRIORITY_POINT, of which 0.1 is x1 here);
+every plan is still scored with the weights as generated.
 With --libraries, "ortools distance" rows search the distance objective with OR-Tools rather
 than PyVRP, the comparison behind the choice of PyVRP for it. With --pgrouting DSN, the
 matrices are also timed against pgr_dijkstraCostMatrix on the same nodes.

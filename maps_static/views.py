@@ -80,7 +80,9 @@ def parse_filters(params: QueryDict) -> tuple[tuple[int, ...], tuple[str, ...], 
     codes = [c for raw in params.getlist("category") for c in raw.split(",") if c.strip()]
     category_ids: tuple[int, ...] = ()
     if codes:
-        found = dict(map_categories().filter(code__in=codes).values_list("code", "id"))
+        # A code with NUL is no category, and PostgreSQL refuses NUL in a query (a 500).
+        clean = [c for c in codes if "\x00" not in c]
+        found = dict(map_categories().filter(code__in=clean).values_list("code", "id"))
         unknown = sorted(set(codes) - set(found))
         if unknown:
             raise BadParameter(

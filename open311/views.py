@@ -76,6 +76,7 @@ def open311_view(
                 response["Allow"] = ", ".join(methods)
                 return response
             try:
+                _refuse_nul(request)
                 _check_jurisdiction(request)
                 return view(request, fmt, **kwargs)
             except Refused as refused:
@@ -93,6 +94,13 @@ def open311_view(
 
 def _params(request: HttpRequest) -> Any:
     return request.POST if request.method == "POST" else request.GET
+
+
+def _refuse_nul(request: HttpRequest) -> None:
+    # PostgreSQL refuses NUL in any text it is given: a lookup by such a value is a 500.
+    for name, values in _params(request).lists():
+        if "\x00" in name or any("\x00" in value for value in values):
+            raise Refused(400, _("Parameters must not contain NUL characters."))
 
 
 def _check_jurisdiction(request: HttpRequest) -> None:

@@ -184,7 +184,8 @@ class IssueListView(generics.ListAPIView):
             issues = in_bbox(issues, parse_bbox(params["bbox"]))
         codes = comma_list(params.get("category"))
         if codes:
-            issues = issues.filter(category__code__in=codes)
+            # A code with NUL matches no category, and PostgreSQL refuses NUL in a query.
+            issues = issues.filter(category__code__in=[c for c in codes if "\x00" not in c])
         return issues.select_related("category__group").order_by("-priority", "id")
 
 

@@ -11,6 +11,7 @@ import datetime as dt
 import itertools
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,8 +32,6 @@ from routing.solve import Crew, Objective, Plan, Problem, Stop, solve
 
 # Time on site per issue when nothing better is known.
 SERVICE_S = 15 * 60
-# Seconds of lateness per second of driving for each priority point (priority ~40-200).
-WEIGHT_PER_PRIORITY_POINT = 0.1
 MAX_STOPS = 500
 
 
@@ -127,7 +126,7 @@ def _stop(issue: Issue, midnight: dt.datetime) -> Stop:
     return Stop(
         id=str(issue.pk),
         service_s=SERVICE_S,
-        weight=max(1.0, issue.priority * WEIGHT_PER_PRIORITY_POINT),
+        weight=max(1.0, issue.priority * settings.ROUTING_WEIGHT_PER_PRIORITY_POINT),
         deadline_s=deadline,
         mandatory=issue.emergency,
         emergency=issue.emergency,

@@ -12,6 +12,7 @@ prize and than 10 km of driving, so only mandatory stops ever cause it, and as l
 must.
 """
 
+import logging
 import time
 from collections.abc import Sequence
 from importlib.metadata import version
@@ -29,6 +30,10 @@ from routing.ortools_model import (
     left_out_penalty,
 )
 from routing.solve import Leg, Problem, Search
+
+# PyVRP adds a handler of its own on import: its records go through settings.LOGGING's
+# handlers instead, which mask personal data (privacy/logging.py).
+logging.getLogger("pyvrp").handlers.clear()
 
 SOLVER_NAME = f"pyvrp {version('pyvrp')}"
 EMERGENCY_SHARE = 0.1  # of the time limit, for ordering the emergencies

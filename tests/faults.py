@@ -104,9 +104,9 @@ def broker_at(url: str) -> Iterator[None]:
 def _switch(url: str) -> None:
     # Publishing reads the write URL (derived from broker_url when the app was configured).
     celery_app.conf.update(broker_url=url, broker_write_url=url, broker_read_url=url)
-    # The connection and producer pools were built from the old URL.
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
+    # The connection and producer pools were built from the old URL: new ones are built on
+    # next use. The old ones are dropped, not closed: kombu's global producer registry may
+    # still hand them out, and a closed pool there breaks the next test's publishing.
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
 
@@ -176,11 +176,14 @@ class Worker:
             self.process = None
 
 
-def terminate_other_connections() -> int:
-    """Terminate every other session on the test database (what a restart does to them)."""
+def terminate_other_connections(keep: tuple[int, ...] = ()) -> int:
+    """Terminate the other sessions on the test database (what a restart does to them),
+    except ours and the backend pids in `keep`."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND NOT (pid = ANY(%s))",
+            [list(keep)],
         )
         return int(cursor.fetchone()[0])
