@@ -38,6 +38,7 @@ from reports.models import (
     Report,
     Reporter,
     Status,
+    SubmissionKey,
     Subscription,
     Supporter,
     TimelineEntry,
@@ -81,6 +82,8 @@ class NewReport:
     photos: Sequence[ProcessedPhoto] = ()
     user: AbstractBaseUser | None = None
     accuracy_m: float | None = None  # the phone's GPS accuracy; None for a pin set by hand
+    # The client's Idempotency-Key: a retry with the same key files nothing new.
+    idempotency_key: str = ""
 
 
 def submit_report(new: NewReport) -> Report:
@@ -145,6 +148,10 @@ def submit_report(new: NewReport) -> Report:
                 language=new.language,
                 created_at=now,
             )
+            if new.idempotency_key:
+                # Unique: a concurrent retry with the same key waits here, then fails and
+                # rolls back whole (the caller answers with the first report).
+                SubmissionKey.objects.create(key=new.idempotency_key, report=report)
             for position, photo in enumerate(new.photos):
                 _store_photo(report, photo, position, stored_files)
             if decision.issue_id is not None:

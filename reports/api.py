@@ -1,12 +1,15 @@
 """The native REST API, /api/v1/. Reads are public; nothing here exposes personal data."""
 
 import math
+import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.geos import Polygon
 from django.core.files.storage import default_storage
+from django.db import IntegrityError
 from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -29,7 +32,7 @@ from clustering.candidates import nearby_open_issues, recent_descriptions
 from geo.querysets import area_at, inside_municipality
 from geo.units import WGS84, make_point
 from reports.actions import IssueClosed, PhotoStorageError, submit_report, support_issue
-from reports.models import Issue, PublicStatus, Report
+from reports.models import Issue, PublicStatus, Report, SubmissionKey
 from reports.querysets import (
     active_categories,
     categories_offered,
@@ -62,23 +65,65 @@ class ReportCreateView(APIView):
 
     @extend_schema(
         request=ReportSubmissionSerializer,
-        responses={201: SubmissionResultSerializer},
+        responses={201: SubmissionResultSerializer, 200: SubmissionResultSerializer},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="A key the client makes up for this submission (8-100 letters, "
+                "digits or - _ . :); sent again with a retry, the answer is the report already "
+                "filed (200), not a second one.",
+            )
+        ],
         summary="Submit a report",
         description="File a citizen's report with up to 5 photos. The report joins an issue; "
         "the answer carries the public tracking code.",
     )
     def post(self, request: Request) -> Response:
+        key = idempotency_key(request)
+        if key and (earlier := _report_for_key(key)) is not None:
+            return Response(submission_result(earlier), status=status.HTTP_200_OK)
         serializer = ReportSubmissionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         language = (get_language() or settings.LANGUAGE_CODE)[:2]
+        new = serializer.to_new_report(language=language, user=request.user)
         try:
-            report = submit_report(serializer.to_new_report(language=language, user=request.user))
+            report = submit_report(replace(new, idempotency_key=key))
         except PhotoStorageError:
             return Response(
                 {"detail": _("Your photos could not be stored just now. Please send again.")},
                 status=status.HTTP_503_SERVICE_UNAVAILABLE,
             )
+        except IntegrityError:
+            # The same key arrived twice at once: the other request filed it.
+            earlier = _report_for_key(key) if key else None
+            if earlier is None:
+                raise
+            return Response(submission_result(earlier), status=status.HTTP_200_OK)
         return Response(submission_result(report), status=status.HTTP_201_CREATED)
+
+
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
+
+
+def idempotency_key(request: Request) -> str:
+    """The Idempotency-Key header ("" when absent); 400 when it is malformed."""
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if key and not IDEMPOTENCY_KEY.match(key):
+        raise ValidationError(
+            {
+                "idempotency_key": [
+                    _("The Idempotency-Key header must be 8-100 letters, digits or - _ . :")
+                ]
+            }
+        )
+    return key
+
+
+def _report_for_key(key: str) -> Report | None:
+    found = SubmissionKey.objects.filter(key=key).select_related("report__issue").first()
+    return found.report if found else None
 
 
 def submission_result(report: Report) -> dict[str, Any]:

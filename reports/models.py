@@ -497,3 +497,14 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"entry {self.entry_id} to subscription {self.subscription_id}"
+
+
+class SubmissionKey(models.Model):
+    """An Idempotency-Key a client sent with a report: the same key never files twice."""
+
+    key = models.CharField(max_length=100, unique=True)
+    report = models.OneToOneField(Report, on_delete=models.CASCADE, related_name="submission_key")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.key

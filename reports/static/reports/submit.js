@@ -26,6 +26,7 @@
     preparing: 0,
     photoGps: null,
     busy: false,
+    submissionKey: null,
   };
 
 
@@ -444,6 +445,13 @@
     updateSendButton();
   }
 
+  function newSubmissionKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (state.busy || state.preparing) return;
@@ -451,20 +459,28 @@
     const errors = localErrors();
     if (errors.length) return showErrors(errors);
     setBusy(true, gettext("Sending your report…"));
+    // One key per report, kept across retries: if the phone lost the answer to a report that
+    // did arrive, sending again returns that report instead of filing a second one.
+    state.submissionKey = state.submissionKey || newSubmissionKey();
     let response = null;
     let data = null;
     try {
       response = await fetch(config.reportsUrl, {
         method: "POST",
         body: formData(),
-        headers: { Accept: "application/json", "Accept-Language": language, "X-CSRFToken": csrfToken() },
+        headers: {
+          Accept: "application/json",
+          "Accept-Language": language,
+          "X-CSRFToken": csrfToken(),
+          "Idempotency-Key": state.submissionKey,
+        },
         credentials: "same-origin",
       });
       data = await response.json();
     } catch (error) {
       // Offline, or an answer that is not JSON (a proxy's error page): handled below.
     }
-    if (response && response.status === 201 && data && data.tracking_url) {
+    if (response && (response.status === 201 || response.status === 200) && data && data.tracking_url) {
       byId("send-status").textContent = gettext("Your report was sent.");
       window.location.assign(data.tracking_url);
       return;
