@@ -4,11 +4,14 @@
 development secret key, with DEBUG on, or without ALLOWED_HOSTS.
 """
 
+import datetime as dt
 import ipaddress
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -65,6 +68,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "leaflet",
+    "csp",
+    "axes",
     "geo",
     "reports",
     "clustering",
@@ -81,6 +86,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.limits.RequestSizeLimit",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -89,6 +96,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -382,7 +390,12 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "reports.api_errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Reverse proxies in front of the application (for the client address of rate limits).
+    "NUM_PROXIES": env.int("TRUSTED_PROXIES", default=0),
 }
+# Anonymous submissions and "me too" per client address (reports/throttles.py).
+SUBMISSIONS_RATE = env.str("SUBMISSIONS_RATE", default="30/hour")
+SUPPORT_RATE = env.str("SUPPORT_RATE", default="60/hour")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Segnala API",
     "DESCRIPTION": "Citizen reports, issues and categories of the municipality.",
@@ -394,12 +407,55 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# Security. Cookies are HTTPS-only in production; HSTS and the HTTPS redirect are for the
+# deployment to turn on once HTTPS works end to end (they are hard to take back).
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
+SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
 X_FRAME_OPTIONS = "DENY"
+# Content security policy (django-csp): our own scripts, styles and fonts only; images also
+# from the tile server. The admin (django-leaflet's widgets) and the Swagger UI need inline
+# scripts and are left out; they are for staff.
+_tiles = urlsplit(TILE_URL)
+TILE_ORIGIN = f"{_tiles.scheme}://{_tiles.netloc}" if _tiles.netloc else ""
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/admin/", "/api/docs/"],
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:", *([TILE_ORIGIN] if TILE_ORIGIN else [])],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# Brute force on the login (django-axes): an account and address are locked for a while after
+# a few failures.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_IPWARE_PROXY_COUNT = env.int("TRUSTED_PROXIES", default=0)
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Requests larger than this are refused before their body is read (config/limits.py): five
+# photos at their largest and the form around them.
+MAX_REQUEST_BYTES = env.int(
+    "MAX_REQUEST_BYTES", default=PHOTOS_PER_REPORT * PHOTO_MAX_BYTES + 1024 * 1024
+)
 
 # Every handler masks e-mail addresses and phone numbers (privacy/logging.py). Django's own
 # loggers lose their default handlers and propagate here: those have no filter, and
@@ -424,6 +480,8 @@ LOGGING = {
         "push_response": {"handlers": [], "propagate": True},
         # Pillow's DEBUG output dumps every EXIF tag it reads, the GPS position included.
         "PIL": {"level": "INFO"},
+        # Axes logs a banner at every start and a line per failed login (with the username).
+        "axes": {"level": "WARNING"},
     },
 }
 

@@ -22,3 +22,6 @@ LANGUAGE_CODE = "en"
 # Parallel test processes share one broker: each sends to and consumes its own queue, so a
 # worker started by one process never takes another's tasks (with another test database).
 CELERY_TASK_DEFAULT_QUEUE = f"segnala-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+# Tests file many reports from one address; tests/test_security.py lowers these itself.
+SUBMISSIONS_RATE = "100000/hour"
+SUPPORT_RATE = "100000/hour"

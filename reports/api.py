@@ -58,10 +58,12 @@ from reports.serializers import (
     SupportResultSerializer,
     SupportSerializer,
 )
+from reports.throttles import SubmissionThrottle, SupportThrottle
 
 
 class ReportCreateView(APIView):
     parser_classes = [MultiPartParser, FormParser, JSONParser]
+    throttle_classes = [SubmissionThrottle]
 
     @extend_schema(
         request=ReportSubmissionSerializer,
@@ -334,6 +336,7 @@ def _thumbnails_and_latest_descriptions(
 
 
 class IssueSupportView(APIView):
+    throttle_classes = [SupportThrottle]
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     @extend_schema(

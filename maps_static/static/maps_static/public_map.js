@@ -6,6 +6,12 @@
 (function () {
   "use strict";
 
+  // Legend swatches carry their colour as data: the content security policy forbids inline
+  // style attributes, not styles set from a script.
+  document.querySelectorAll("[data-swatch]").forEach((node) => {
+    node.style.background = node.dataset.swatch;
+  });
+
   const config = JSON.parse(document.getElementById("map-config").textContent);
   const element = window.SegnalaDom.element;
   const form = document.getElementById("map-filters");

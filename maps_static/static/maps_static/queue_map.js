@@ -5,6 +5,12 @@
 (function () {
   "use strict";
 
+  // Legend swatches carry their colour as data: the content security policy forbids inline
+  // style attributes, not styles set from a script.
+  document.querySelectorAll("[data-swatch]").forEach((node) => {
+    node.style.background = node.dataset.swatch;
+  });
+
   const config = JSON.parse(document.getElementById("queue-config").textContent);
   const map = L.map("queue-map");
   const issuesLayer = L.layerGroup().addTo(map);

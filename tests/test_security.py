@@ -1,0 +1,90 @@
+"""Security headers and CSP, CSRF, rate limits, login brute force, oversized requests."""
+
+import json
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from rest_framework.test import APIClient
+
+from reports.models import Report
+from tests.factories import INSIDE, Territory
+
+
+def test_public_pages_carry_a_strict_content_security_policy(territory: Territory) -> None:
+    for path in ("/", "/map/", "/map/list/", "/stats/", "/privacy/"):
+        response = Client().get(path)
+        assert response.status_code == 200, path
+        policy = response["Content-Security-Policy"]
+        assert "script-src 'self'" in policy and "unsafe-inline" not in policy, path
+        assert "frame-ancestors 'none'" in policy and "object-src 'none'" in policy
+        assert response["X-Frame-Options"] == "DENY"
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Referrer-Policy"] == "same-origin"
+    assert "Content-Security-Policy" not in Client().get("/admin/login/")
+
+
+def test_staff_forms_need_the_csrf_token(territory: Territory) -> None:
+    user = get_user_model().objects.create_user("urp", password="pw", is_staff=True)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+
+    response = client.post("/office/filters/", {"name": "x", "query": "late=on"})
+
+    assert response.status_code == 403
+
+
+def submit(client: APIClient, **headers: Any) -> Any:
+    form = {"lat": INSIDE[0], "lon": INSIDE[1], "category": "pothole"}
+    form["answers"] = json.dumps({"size": "small"})
+    return client.post("/api/v1/reports/", form, format="multipart", **headers)
+
+
+def test_anonymous_submissions_are_rate_limited_per_address(
+    territory: Territory, settings: Any
+) -> None:
+    settings.SUBMISSIONS_RATE = "3/hour"
+    client = APIClient()
+
+    statuses = [submit(client).status_code for _ in range(3)]
+    refused = submit(client, HTTP_ACCEPT_LANGUAGE="it")
+    elsewhere = submit(client, REMOTE_ADDR="10.1.2.3")
+
+    assert statuses == [201, 201, 201]
+    assert refused.status_code == 429 and "Troppe richieste" in refused.json()["detail"]
+    assert int(refused["Retry-After"]) > 0
+    assert elsewhere.status_code == 201  # another address has its own allowance
+    assert Report.objects.count() == 4
+
+
+def test_login_is_locked_after_repeated_failures(db: None) -> None:
+    get_user_model().objects.create_superuser("boss", "boss@comune.example", "right-password")
+    client = Client()
+
+    failures = [
+        client.post("/admin/login/", {"username": "boss", "password": f"wrong-{n}"}).status_code
+        for n in range(5)
+    ]
+    locked = client.post("/admin/login/", {"username": "boss", "password": "right-password"})
+
+    assert failures == [200, 200, 200, 200, 429]  # the form again with an error, then locked
+    assert locked.status_code == 429  # even with the right password, for a while
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/reports/", "/open311/v2/requests.json", "/office/intake/submit/"]
+)
+def test_an_oversized_request_is_refused_before_it_is_read(territory: Territory, path: str) -> None:
+    response = Client().post(
+        path,
+        data=b"x" * 10,
+        content_type="application/octet-stream",
+        CONTENT_LENGTH=str(200 * 1024 * 1024),
+        HTTP_ACCEPT_LANGUAGE="it",
+    )
+
+    assert response.status_code == 413
+    assert "troppo grande" in response.json()["detail"]
+    assert not Report.objects.exists()
