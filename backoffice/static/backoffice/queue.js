@@ -3,6 +3,13 @@
 (function () {
   "use strict";
 
+  // Leaflet puts a string tooltip in as HTML: the label (an address, a category) goes in as text.
+  function textNode(text) {
+    const node = document.createElement("span");
+    node.textContent = text;
+    return node;
+  }
+
   const config = JSON.parse(document.getElementById("queue-side-config").textContent);
   const container = document.getElementById("queue-side-map");
   if (!container || typeof L === "undefined") return;
@@ -17,7 +24,7 @@
       fillOpacity: 0.9,
       className: "queue-side-marker" + (issue.late ? " late" : ""),
     })
-      .bindTooltip(issue.label)
+      .bindTooltip(textNode(issue.label))
       .on("click", () => window.location.assign(issue.url))
       .addTo(map)
   );

@@ -56,10 +56,17 @@
     status.textContent = interpolate(ngettext("%s issue shown.", "%s issues shown.", shown), [shown]);
   }
 
+  // Leaflet puts a string tooltip in as HTML: crew and depot names go in as text.
+  function textNode(text) {
+    const node = document.createElement("span");
+    node.textContent = text;
+    return node;
+  }
+
   config.routes.forEach(function (route, index) {
     const colour = routeColours[index % routeColours.length];
     L.polyline(route.line, { color: colour, weight: 4, opacity: 0.8 })
-      .bindTooltip(route.crew)
+      .bindTooltip(textNode(route.crew))
       .addTo(routesLayer);
     route.stops.forEach(function (stop) {
       const label = interpolate(gettext("%(crew)s, stop %(n)s"), { crew: route.crew, n: stop.n }, true);
@@ -85,7 +92,7 @@
       zIndexOffset: 500,
     }).on("add", function (event) {
       event.target.getElement().setAttribute("aria-label", label);
-    }).bindTooltip(label).addTo(routesLayer);
+    }).bindTooltip(textNode(label)).addTo(routesLayer);
   });
 
   [category, lowest, lateOnly].forEach((control) => control.addEventListener("change", draw));
