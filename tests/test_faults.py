@@ -13,6 +13,7 @@ from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
 
+from config.cache import ResilientRedisCache
 from outbox.actions import relay
 from outbox.models import OutboxMessage
 from reports.models import Issue, Photo, Report, TimelineEntry
@@ -173,3 +174,22 @@ def _waiting_on_a_lock() -> bool:
 def _alerted(issue_id: int) -> bool:
     entry = TimelineEntry.objects.get(issue_id=issue_id, kind="emergency")
     return bool(entry.data.get("alerted"))
+
+
+def test_with_the_cache_down_reads_miss_and_writes_are_dropped(private_redis: RedisServer) -> None:
+    cache = ResilientRedisCache(
+        private_redis.url, {"OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}}
+    )
+    cache.set("k", 1)
+    assert cache.get("k") == 1
+
+    private_redis.stop()
+
+    assert cache.get("k", "default") == "default"
+    assert cache.get_many(["k"]) == {}
+    assert cache.add("other", 1) is False
+    cache.set("k", 2)  # dropped, no error
+    assert cache.get_or_set("computed", lambda: 42) == 42
+    private_redis.start()
+    cache.set("k", 3)
+    assert cache.get("k") == 3  # back by itself
