@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from backoffice.models import Role
-from backoffice.roles import Verb, allowed, role_of
+from backoffice.roles import Verb, allowed, role_of, visible_issues
 from care import reliability
 from care.actions import LOW_RATING, CareRefused, qualify_report, rate_issue, reopen_after_rating
 from care.forms import QualifyForm, RatingForm, ReopenForm
@@ -143,7 +143,11 @@ def may_qualify(user: Any, issue: Issue) -> bool:
 @require_POST
 def qualify(request: HttpRequest, report_id: int) -> HttpResponse:
     """Record a verdict on a report from the partial care/_qualify_form.html."""
-    report = get_object_or_404(Report.objects.select_related("issue"), pk=report_id)
+    # Outside the user's scope the report is not found, as everywhere in the back office.
+    report = get_object_or_404(
+        Report.objects.select_related("issue").filter(issue__in=visible_issues(request.user)),
+        pk=report_id,
+    )
     if not may_qualify(request.user, report.issue):
         return HttpResponseForbidden(_("You may not qualify reports of this issue."))
     form = QualifyForm(request.POST)

@@ -197,6 +197,15 @@ MATRIX: dict[str, tuple[Callable[[World, Client], Any], dict[str, Any]]] = {
         INTAKE,
     ),
     "drafts": (page("/office/drafts/"), INTAKE),
+    "statistics": (
+        page("/office/stats/"),
+        {**STAFF_PAGE, "crew": F, "external": F, "operator": F},
+    ),
+    "staff export": (page("/office/export/reports.csv"), STAFF_PAGE),
+    "qualify a report": (
+        post("/care/reports/{report}/qualify/", verdict="accurate"),
+        {**STAFF_PAGE, "citizen": N, "external": F, "manager": F, "other_coordinator": N},
+    ),
     "crew route": (
         page("/crew/routes/{route}/"),
         {**STAFF_PAGE, "citizen": N, "external": N, "other_coordinator": N},
