@@ -17,15 +17,30 @@ class Rule:
     group_id: int | None
     area_id: int | None
     order: int
+    operator_group_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Assignment:
+    department: Department | None
+    operator_group_id: int | None
 
 
 def pick(rules: Iterable[Rule], category_id: int, group_id: int, area_id: int | None) -> int | None:
-    """Return the department of the most specific rule matching, or None.
+    """Return the department of the most specific rule matching, or None (see `best`)."""
+    rule = best(rules, category_id, group_id, area_id)
+    return rule.department_id if rule else None
+
+
+def best(
+    rules: Iterable[Rule], category_id: int, group_id: int, area_id: int | None
+) -> Rule | None:
+    """Return the most specific rule matching, or None.
 
     A rule matches when each of its set fields equals the issue's. Specificity: category
     (2) beats group (1); an area adds 1 on top and breaks the tie between equals; then order.
     """
-    best: tuple[int, int, int] | None = None
+    top: tuple[int, int, int] | None = None
     chosen = None
     for rule in rules:
         if rule.category_id is not None and rule.category_id != category_id:
@@ -39,23 +54,26 @@ def pick(rules: Iterable[Rule], category_id: int, group_id: int, area_id: int | 
             rule.area_id is not None,
             -rule.order,
         )
-        if best is None or rank > best:
-            best, chosen = rank, rule.department_id
+        if top is None or rank > top:
+            top, chosen = rank, rule
     return chosen
 
 
-def choose_department(category: Category, area: Area | None) -> Department | None:
-    """Return the department for a new issue of `category` in `area` (rules, then default)."""
+def choose_assignment(category: Category, area: Area | None) -> Assignment:
+    """Return the department and operator group for a new issue of `category` in `area`.
+
+    The most specific rule decides; with no rule, the category's department and no group.
+    """
     rules = [
-        Rule(r.department_id, r.category_id, r.group_id, r.area_id, r.order)
+        Rule(r.department_id, r.category_id, r.group_id, r.area_id, r.order, r.operator_group_id)
         for r in AssignmentRule.objects.filter(_matching(category, area)).only(
-            "department_id", "category_id", "group_id", "area_id", "order"
+            "department_id", "category_id", "group_id", "area_id", "order", "operator_group_id"
         )
     ]
-    department_id = pick(rules, category.pk, category.group_id, area.pk if area else None)
-    if department_id is None:
-        return category.department
-    return Department.objects.get(pk=department_id)
+    rule = best(rules, category.pk, category.group_id, area.pk if area else None)
+    if rule is None:
+        return Assignment(category.department, None)
+    return Assignment(Department.objects.get(pk=rule.department_id), rule.operator_group_id)
 
 
 def _matching(category: Category, area: Area | None) -> Q:

@@ -1,6 +1,7 @@
 import secrets
 
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -177,6 +178,15 @@ class AssignmentRule(models.Model):
     )
     department = models.ForeignKey(
         Department, on_delete=models.CASCADE, related_name="+", verbose_name=_("department")
+    )
+    operator_group = models.ForeignKey(
+        Group,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("operator group"),
+        help_text=_("The group of operators whose queue shows these issues first."),
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 

@@ -1,6 +1,7 @@
 """The department and URP queues: open issues filtered and sorted from a GET form."""
 
 from django import forms
+from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -44,6 +45,13 @@ class QueueFilter(forms.Form):
         Area.objects.all(), required=False, label=_("Area"), empty_label=_("All")
     )
     late = forms.BooleanField(required=False, label=_("Past the deadline only"))
+    operator_group = forms.ModelChoiceField(
+        Group.objects.order_by("name"),
+        required=False,
+        label=_("Operator group"),
+        empty_label=_("All"),
+    )
+    mine = forms.BooleanField(required=False, label=_("My groups' issues only"))
     q = forms.CharField(
         required=False,
         max_length=100,
@@ -57,8 +65,8 @@ class QueueFilter(forms.Form):
         self.fields["department"].queryset = departments  # type: ignore[attr-defined]
 
 
-def filtered(issues: QuerySet[Issue], form: QueueFilter) -> QuerySet[Issue]:
-    """Apply a valid QueueFilter to `issues` (already limited to the user's scope)."""
+def filtered(issues: QuerySet[Issue], form: QueueFilter, user: AbstractBaseUser) -> QuerySet[Issue]:
+    """Apply a valid QueueFilter to `issues` (already limited to `user`'s scope)."""
     data = form.cleaned_data
     issues = issues.filter(merged_into__isnull=True)
     issues = issues.filter(status__in=data.get("status") or OPEN_STATUSES)
@@ -68,6 +76,10 @@ def filtered(issues: QuerySet[Issue], form: QueueFilter) -> QuerySet[Issue]:
         issues = issues.filter(category=data["category"])
     if data.get("area"):
         issues = issues.filter(area=data["area"])
+    if data.get("operator_group"):
+        issues = issues.filter(operator_group=data["operator_group"])
+    if data.get("mine"):
+        issues = issues.filter(operator_group__in=user.groups.all())  # type: ignore[attr-defined]
     if data.get("late"):
         issues = issues.filter(due_at__lt=timezone.now())
     query = (data.get("q") or "").strip()

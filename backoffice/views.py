@@ -84,7 +84,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     else:
         if not form.is_bound:
             form.cleaned_data = {}
-        issues = filtered(issues, form)
+        issues = filtered(issues, form, request.user)
     issues = issues.select_related("category", "department", "area")
     page = Paginator(issues, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
@@ -192,7 +192,7 @@ def issue_page(request: HttpRequest, pk: int) -> HttpResponse:
     """Everything about one issue for staff, with the actions the user's role allows."""
     issue = get_object_or_404(
         roles.visible_issues(request.user).select_related(
-            "category__group", "department", "area", "merged_into"
+            "category__group", "department", "area", "merged_into", "operator_group"
         ),
         pk=pk,
     )

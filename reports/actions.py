@@ -16,7 +16,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from backoffice.assignment import choose_department
+from backoffice.assignment import choose_assignment
 from care.reliability import weight as reliability_weight
 from clustering.candidates import (
     find_candidates,
@@ -185,9 +185,11 @@ def _open_issue(new: NewReport, point: Any, area: Any, now: Any) -> Issue:
     take_in_charge_due_at, due_at = deadlines(
         now, category.take_in_charge_working_days, category.sla_working_days
     )
+    assignment = choose_assignment(category, area)
     issue = Issue.objects.create(
         category=category,
-        department=choose_department(category, area),
+        department=assignment.department,
+        operator_group_id=assignment.operator_group_id,
         area=area,
         location=point,
         status=Status.NEW,

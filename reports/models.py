@@ -237,6 +237,10 @@ class Issue(models.Model):
     area = models.ForeignKey(
         Area, null=True, blank=True, on_delete=models.SET_NULL, related_name="issues"
     )
+    # The operators' group the assignment rules gave it (backoffice.assignment), if any.
+    operator_group = models.ForeignKey(
+        "auth.Group", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # The centre of its reports: new reports are matched against it (no chaining).
     location = models.PointField(srid=WGS84, spatial_index=False)
     address = models.CharField(max_length=300, blank=True)

@@ -186,7 +186,7 @@ def recategorise(
     issue_id: int, *, actor: Actor, category: Category, expected_version: int | None = None
 ) -> None:
     """Change the issue's category; the new category's department takes it."""
-    from backoffice.assignment import choose_department
+    from backoffice.assignment import choose_assignment
 
     now = timezone.now()
     with transaction.atomic():
@@ -194,8 +194,10 @@ def recategorise(
         if issue.category_id == category.pk:
             raise TransitionRefused(_("The issue already has that category."))
         issue.category = category
-        issue.department = choose_department(category, issue.area)
-        _save(issue, ["category", "department"])
+        assignment = choose_assignment(category, issue.area)
+        issue.department = assignment.department
+        issue.operator_group_id = assignment.operator_group_id
+        _save(issue, ["category", "department", "operator_group"])
         _public_entry(
             issue,
             TimelineEntry.Kind.CATEGORY,

@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -209,7 +210,9 @@ def test_queue_filters_sorts_searches_and_saves_filters(
     Issue.objects.filter(pk=late).update(due_at=timezone.now() - timezone.timedelta(days=2))
     code = Report.objects.get(issue_id=pothole).tracking_code
 
-    with django_assert_max_num_queries(12):
+    # Session, user, role; the filter choices (departments, categories, areas, groups); count,
+    # page; saved filters; the map start; bulk departments.
+    with django_assert_max_num_queries(13):
         everything = operator.get("/office/").content.decode()
     lighting = operator.get(f"/office/?department={territory.lighting.pk}").content.decode()
     only_late = operator.get("/office/?late=on").content.decode()
@@ -250,3 +253,29 @@ def test_bulk_changes_apply_to_each_issue_in_scope(territory: Territory, operato
     assert not AuditEntry.objects.filter(object_id=str(light), action="issue.reassign").exists()
     nothing = operator.post("/office/bulk/", {"action": "assign"}, follow=True).content.decode()
     assert "Choose the department" in nothing
+
+
+def test_assignment_rules_also_choose_the_operator_group(
+    territory: Territory, operator: Client
+) -> None:
+    north = Group.objects.create(name="URP Nord")
+    AssignmentRule.objects.create(
+        category=territory.pothole,
+        area=territory.east,
+        department=territory.roads,
+        operator_group=north,
+    )
+    east = report(moved(INSIDE, metres_east=300))
+    west = report(moved(INSIDE, metres_east=-300))
+    member = get_user_model().objects.get(username__startswith="operator")
+    member.groups.add(north)
+
+    mine = operator.get("/office/?mine=on").content.decode()
+    by_group = operator.get(f"/office/?operator_group={north.pk}").content.decode()
+
+    assert Issue.objects.get(pk=east).operator_group == north
+    assert Issue.objects.get(pk=west).operator_group is None
+    for html in (mine, by_group):
+        assert f'href="/office/issues/{east}/"' in html
+        assert f'href="/office/issues/{west}/"' not in html
+    assert "URP Nord" in operator.get(f"/office/issues/{east}/").content.decode()
