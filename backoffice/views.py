@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import OuterRef, Prefetch, Q, Subquery
@@ -208,7 +209,12 @@ def issue_page(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if contacts:
         reports = reports.select_related("reporter")
-    timeline = TimelineEntry.objects.filter(issue=issue).select_related("actor")
+    timeline = list(TimelineEntry.objects.filter(issue=issue).select_related("actor"))
+    for entry in timeline:
+        # A photo a citizen sent with an Open311 update (open311.actions), in any storage.
+        entry.photo_url = (
+            default_storage.url(entry.data["photo"]) if entry.data.get("photo") else ""
+        )
     user = request.user
     return render(
         request,

@@ -1,15 +1,19 @@
 """Open311 domain operations: API keys and their rate limit, citizens' updates to requests."""
 
+import secrets
 import time
 from typing import Any
 
 from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
 from open311.models import ApiKey, hash_key, new_key
-from reports.actions import Contact, reporter_for, subscribe
+from reports.actions import Contact, PhotoStorageError, reporter_for, subscribe
 from reports.models import Issue, TimelineEntry
+from reports.photos import ProcessedPhoto
 
 RATE_WINDOW_S = 60
 
@@ -68,37 +72,54 @@ def record_citizen_update(
     key: ApiKey,
     client_update_id: str,
     language: str,
+    photo: ProcessedPhoto | None = None,
 ) -> TimelineEntry:
     """Record a citizen's update to a request (mySociety's POST servicerequestupdates).
 
     It becomes an internal timeline note for staff, who decide on the issue: a citizen saying
     "closed" or "open" does not change its status by itself. Idempotent per key and the
-    client's update_id, so a client that retries does not file the update twice.
+    client's update_id, so a client that retries does not file the update twice. A photo
+    (already checked and stripped by process_photo) is stored and shown to staff with the note.
     """
-    with transaction.atomic():
-        if client_update_id:
-            earlier = TimelineEntry.objects.filter(
+    stored = ""
+    try:
+        with transaction.atomic():
+            if client_update_id:
+                earlier = TimelineEntry.objects.filter(
+                    issue=issue,
+                    data__open311_key=key.pk,
+                    data__client_update_id=client_update_id,
+                ).first()
+                if earlier is not None:
+                    return earlier
+            reporter = reporter_for(contact, language, None)
+            if photo is not None:
+                try:
+                    stored = default_storage.save(
+                        f"updates/{secrets.token_hex(2)}/{secrets.token_hex(12)}.jpg",
+                        ContentFile(photo.content),
+                    )
+                except OSError as exc:
+                    raise PhotoStorageError from exc
+            entry = TimelineEntry.objects.create(
                 issue=issue,
-                data__open311_key=key.pk,
-                data__client_update_id=client_update_id,
-            ).first()
-            if earlier is not None:
-                return earlier
-        reporter = reporter_for(contact, language, None)
-        entry = TimelineEntry.objects.create(
-            issue=issue,
-            kind=TimelineEntry.Kind.INTERNAL_NOTE,
-            public=False,
-            text=text,
-            data={
-                "source": "open311",
-                "open311_key": key.pk,
-                "client_update_id": client_update_id,
-                "citizen_status": citizen_status,
-                "reporter": reporter.pk if reporter else None,
-            },
-        )
-        subscribe(issue, reporter)
-        # Notifications to citizens (a later issue) go here: tell the issue's staff and
-        # subscribers about entry once the transaction commits.
+                kind=TimelineEntry.Kind.INTERNAL_NOTE,
+                public=False,
+                text=text,
+                data={
+                    "source": "open311",
+                    "open311_key": key.pk,
+                    "client_update_id": client_update_id,
+                    "citizen_status": citizen_status,
+                    "reporter": reporter.pk if reporter else None,
+                    **({"photo": stored} if stored else {}),
+                },
+            )
+            subscribe(issue, reporter)
+            # An internal note: staff read it on the issue page; followers are e-mailed
+            # only public changes (reports.notify), such as the reply staff give to it.
+    except BaseException:
+        if stored:
+            default_storage.delete(stored)  # no photo without its update
+        raise
     return entry

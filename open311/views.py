@@ -34,6 +34,7 @@ from open311.models import ApiKey
 from open311.render import comma_list, errors, flatten, respond
 from reports.actions import Contact, PhotoStorageError, submit_report
 from reports.models import Category, Channel, Issue, Report, Status, TimelineEntry
+from reports.photos import PhotoError, process_photo
 from reports.querysets import active_categories, public_timeline
 from reports.serializers import ReportSubmissionSerializer
 
@@ -422,22 +423,36 @@ def _create_update(request: HttpRequest, fmt: str) -> HttpResponse:
         problems.append(_("status must be open or closed."))
     if params.get("updated_datetime", "").strip():
         _moment(params["updated_datetime"], "updated_datetime")
-    if params.get("media_url", "").strip():
-        problems.append(
-            _("Photos are not accepted with updates yet: send the update without media_url.")
-        )
     contact = _update_contact(params, problems)
     if problems:
         raise Refused(400, *problems)
-    entry = record_citizen_update(
-        issue,
-        text=text,
-        citizen_status=citizen_status,
-        contact=contact,
-        key=key,
-        client_update_id=params.get("update_id", "").strip()[:100],
-        language=_language(),
-    )
+    photo = None
+    media_url = params.get("media_url", "").strip()
+    if media_url:
+        try:
+            photo = process_photo(
+                fetch_media(media_url),
+                max_bytes=settings.PHOTO_MAX_BYTES,
+                max_pixels=settings.PHOTO_MAX_PIXELS,
+                max_side_px=settings.PHOTO_MAX_SIDE_PX,
+            )
+        except (MediaRefused, PhotoError) as refused:
+            raise Refused(400, f"media_url: {refused}") from None
+    try:
+        entry = record_citizen_update(
+            issue,
+            text=text,
+            citizen_status=citizen_status,
+            contact=contact,
+            key=key,
+            client_update_id=params.get("update_id", "").strip()[:100],
+            language=_language(),
+            photo=photo,
+        )
+    except PhotoStorageError:
+        raise Refused(
+            503, _("Your photos could not be stored just now. Please send again.")
+        ) from None
     return respond([{"update_id": str(entry.pk)}], fmt, "service_request_updates", status=201)
 
 

@@ -7,11 +7,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.storage import default_storage
 from django.test import Client
+from PIL import Image
 
 from open311.actions import create_api_key
 from open311.fetch import allowed_address
-from reports.models import Photo, Report
+from reports.models import Photo, Report, TimelineEntry
 from tests.factories import Territory, jpeg_bytes
 from tests.open311_helpers import BASE, post_form, pothole
 
@@ -162,3 +165,35 @@ def test_unresolvable_host_is_refused(client: Client, key: str) -> None:
 )
 def test_only_public_addresses_are_allowed_by_default(address: str, allowed: bool) -> None:
     assert allowed_address(address) is allowed
+
+
+def test_a_citizen_update_may_bring_a_photo_staff_see_with_the_note(
+    client: Client, key: str, server: str, allow_loopback: None, media_root: Any
+) -> None:
+    created = submit(client, key, f"{server}/photo.jpg").json()[0]
+    update = {
+        "api_key": key,
+        "service_request_id": created["service_request_id"],
+        "description": "La buca si è allargata, ecco la foto.",
+        "update_id": "u-1",
+        "media_url": f"{server}/photo.jpg",
+    }
+
+    accepted = post_form(client, "servicerequestupdates.json", update)
+    refused = post_form(
+        client,
+        "servicerequestupdates.json",
+        {**update, "update_id": "u-2", "media_url": f"{server}/text"},
+    )
+
+    assert accepted.status_code == 201, accepted.content
+    assert refused.status_code == 400 and "media_url" in refused.content.decode()
+    entry = TimelineEntry.objects.get(data__client_update_id="u-1")
+    assert not entry.public and entry.data["photo"].startswith("updates/")
+    with default_storage.open(entry.data["photo"]) as stored, Image.open(stored) as image:
+        assert image.size == (640, 480) and not image.getexif()
+    assert not TimelineEntry.objects.filter(data__client_update_id="u-2").exists()
+    staff = Client()
+    staff.force_login(get_user_model().objects.create_user("urp", is_staff=True))
+    page = staff.get(f"/office/issues/{created['service_request_id']}/").content.decode()
+    assert default_storage.url(entry.data["photo"]) in page
