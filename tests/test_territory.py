@@ -9,6 +9,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from backoffice.models import StaffProfile
+from care.models import EscalationLevel
 from geo.geocode import format_address, nearest_street_name, reverse_geocode
 from geo.importer import import_roads, load_territory
 from geo.models import Area, BoundaryPiece, Department, Municipality, RoadSegment
@@ -314,6 +316,8 @@ def test_load_demo_builds_the_city_once() -> None:
     assert not outside.exists()
     assert Report.objects.filter(photos__isnull=False).exists()
     assert get_user_model().objects.filter(username="admin", is_superuser=True).exists()
+    assert EscalationLevel.objects.filter(email="direzione@comune.example").exists()
+    assert {p.role for p in StaffProfile.objects.all()} == {"operator", "coordinator"}
     member = get_user_model().objects.get(username="squadra", is_staff=False)
     [crew] = member.crews.all()
     today = CrewRoute.objects.get(crew=crew, plan__date=timezone.localdate())

@@ -83,6 +83,7 @@ def load_demo(
         bodies = _create_bodies()
         departments = _create_departments(bodies)
         categories = _create_catalogue(departments, bodies)
+        _create_office_settings()
         plans = plan_reports(_streets(), list(CATEGORIES), count=reports, now=now, seed=seed)
         photos = _process_photos(plans)
         filed = [
@@ -103,6 +104,67 @@ def load_demo(
         photos=sum(len(shots) for shots in photos),
         emergencies=Issue.objects.filter(emergency=True).count(),
         seconds=round(time.monotonic() - started, 1),
+    )
+
+
+def _create_office_settings() -> None:
+    """Escalation chains for every group (seed 002's example) and a few ready replies."""
+    # Imported here: the demo is the only place reports sets up the care and office apps.
+    from backoffice.models import ResponseTemplate
+    from care.models import Deadline, EscalationLevel
+
+    for group in CategoryGroup.objects.all():
+        EscalationLevel.objects.bulk_create(
+            [
+                EscalationLevel(
+                    group=group,
+                    deadline=Deadline.TAKE_IN_CHARGE,
+                    after_working_days=0,
+                    name="Ufficio",
+                ),
+                EscalationLevel(
+                    group=group, deadline=Deadline.CLOSE, after_working_days=0, name="Ufficio"
+                ),
+                EscalationLevel(
+                    group=group,
+                    deadline=Deadline.CLOSE,
+                    after_working_days=2,
+                    name="Controllo di gestione",
+                    email="controllo@comune.example",
+                ),
+                EscalationLevel(
+                    group=group,
+                    deadline=Deadline.CLOSE,
+                    after_working_days=5,
+                    name="Direzione generale",
+                    email="direzione@comune.example",
+                ),
+            ]
+        )
+    ResponseTemplate.objects.bulk_create(
+        [
+            ResponseTemplate(
+                title="Presa in carico",
+                text_it="Abbiamo preso in carico la segnalazione: una squadra interverrà appena "
+                "possibile. Grazie per averci avvisato.",
+                text_en="We have taken the report in hand: a crew will come as soon as possible. "
+                "Thank you for letting us know.",
+            ),
+            ResponseTemplate(
+                title="Risolto",
+                status=Status.CLOSED,
+                text_it="Il problema è stato risolto. Grazie per la segnalazione.",
+                text_en="The problem has been fixed. Thank you for reporting it.",
+            ),
+            ResponseTemplate(
+                title="Non di competenza",
+                status=Status.CLOSED,
+                text_it="Il problema non è di competenza del Comune: lo abbiamo inoltrato "
+                "all'ente competente.",
+                text_en="This is not the municipality's to fix: we have forwarded it to the "
+                "competent body.",
+            ),
+        ]
     )
 
 

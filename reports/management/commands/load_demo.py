@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
+from backoffice.models import Role, StaffProfile
 from config.celery import app as celery_app
 from geo.models import Department
 from reports.demo import DemoSummary, demo_needed, load_demo
@@ -49,9 +50,16 @@ class Command(BaseCommand):
             # Development only, like admin / admin: never created with SEGNALA_ENV=production.
             member = user_model.objects.create_user("squadra", password="squadra")  # noqa: S106
             crew.members.add(member)
+            coordinator = user_model.objects.create_user("ufficio", password="ufficio")  # noqa: S106
+            StaffProfile.objects.create(
+                user=coordinator, role=Role.COORDINATOR, department=crew.department
+            )
+        operator = user_model.objects.create_user("urp", password="urp")  # noqa: S106
+        StaffProfile.objects.create(user=operator, role=Role.OPERATOR)
         self.stdout.write(
             self.style.WARNING(
-                "Created the accounts admin / admin and, for the crew page, squadra / squadra "
+                "Created the accounts admin / admin, urp / urp (an URP operator), ufficio / "
+                "ufficio (a department coordinator) and squadra / squadra (a crew member) "
                 "(development only)."
             )
         )
