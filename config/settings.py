@@ -378,8 +378,10 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="segnala@localhost")
 # The address people reach the site at, for links in e-mails (no request to read it from).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
-# Staff pages (the crew's route page...) send people without a session to the admin's login.
-LOGIN_URL = "admin:login"
+# Staff pages (the back office, the crew's route page...) send people without a session here.
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "office-queue"
+LOGOUT_REDIRECT_URL = "login"
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -174,7 +174,7 @@ def test_the_queue_map_shows_priorities_late_issues_routes_and_opens_the_back_of
 
     with watched() as phone:
         page = phone.page
-        page.goto(f"/admin/login/?next=/departments/{territory.roads.pk}/map/")
+        page.goto(f"/login/?next=/departments/{territory.roads.pk}/map/")
         page.get_by_label("Username").fill("coordinator")
         page.get_by_label("Password").fill("a-long-test-password")
         page.get_by_role("button", name="Log in").click()

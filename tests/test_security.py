@@ -88,3 +88,26 @@ def test_an_oversized_request_is_refused_before_it_is_read(territory: Territory,
     assert response.status_code == 413
     assert "troppo grande" in response.json()["detail"]
     assert not Report.objects.exists()
+
+
+def test_staff_and_crews_log_in_on_our_page_and_land_where_they_were_going(
+    territory: Territory,
+) -> None:
+    get_user_model().objects.create_user("squadra", password="a-long-password")
+    client = Client()
+
+    sent = client.get("/crew/")
+    page = client.get(sent["Location"])
+    wrong = client.post("/login/?next=/crew/", {"username": "squadra", "password": "no"})
+    still_out = "_auth_user_id" not in client.session
+    logged = client.post(
+        "/login/?next=/crew/",
+        {"username": "squadra", "password": "a-long-password", "next": "/crew/"},
+    )
+
+    assert sent.status_code == 302 and sent["Location"] == "/login/?next=/crew/"
+    assert page.status_code == 200 and "Content-Security-Policy" in page
+    assert wrong.status_code == 200 and still_out
+    assert logged.status_code == 302 and logged["Location"] == "/crew/"
+    assert client.post("/logout/").status_code == 302
+    assert "_auth_user_id" not in client.session
