@@ -22,6 +22,7 @@ test: prepare
 	bin/install-system-packages $(TEST_SYSTEM_PACKAGES)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
 	$(MAKE) bench-smoke
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
 

@@ -2,14 +2,14 @@
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models
 
 from backoffice.models import AuditEntry
+from config.actors import Actor, account
 
 
 def record(
-    actor: AbstractBaseUser | AnonymousUser | None,
+    actor: Actor,
     action: str,
     target: models.Model,
     *,
@@ -18,7 +18,7 @@ def record(
 ) -> AuditEntry:
     """Write one audit entry for `action` by `actor` on `target`, in the action's transaction."""
     return AuditEntry.objects.create(
-        actor=actor if isinstance(actor, AbstractBaseUser) else None,
+        actor=account(actor),
         action=action,
         object_type=target._meta.label_lower,
         object_id=str(target.pk),

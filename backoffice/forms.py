@@ -1,6 +1,6 @@
 """The forms of the back office's issue page and queue."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -64,7 +64,8 @@ class SplitForm(forms.Form):
         super().__init__(*args, **kwargs)
         # The action checks that the reports belong to the issue; here only that they are ids.
         raw = self.data.getlist("reports") if hasattr(self.data, "getlist") else []
-        self.fields["reports"].choices = [(r, r) for r in raw if str(r).isdigit()]
+        field = cast(forms.TypedMultipleChoiceField, self.fields["reports"])
+        field.choices = [(r, r) for r in raw if str(r).isdigit()]
 
 
 BULK_STATUSES = [
@@ -93,7 +94,8 @@ class BulkForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = departments  # type: ignore[attr-defined]
         raw = self.data.getlist("issues") if hasattr(self.data, "getlist") else []
-        self.fields["issues"].choices = [(i, i) for i in raw if str(i).isdigit()]
+        field = cast(forms.TypedMultipleChoiceField, self.fields["issues"])
+        field.choices = [(i, i) for i in raw if str(i).isdigit()]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -9,7 +9,6 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -22,12 +21,13 @@ from django.views.decorators.http import require_http_methods
 from backoffice import tasks
 from backoffice.audit import record
 from backoffice.models import Forwarding
+from config.actors import Actor, account
 from geo.models import ExternalBody
 from outbox.actions import enqueue
 from reports.models import Status, TimelineEntry
 from reports.querysets import public_photos
 from reports.sla import add_working_days
-from reports.workflow import Actor, TransitionRefused, change_status, lock_issue
+from reports.workflow import TransitionRefused, change_status, lock_issue
 
 SALT = "segnala.forwarding"
 # The body's link works for this long; a forwarding is rarely open longer.
@@ -62,7 +62,7 @@ def forward_issue(
     with transaction.atomic():
         lock_issue(issue_id, expected_version)
         forwarding = Forwarding.objects.create(
-            issue_id=issue_id, body=body, message=message, due_at=due_at, created_by=_user(actor)
+            issue_id=issue_id, body=body, message=message, due_at=due_at, created_by=account(actor)
         )
         with translation.override(settings.LANGUAGE_CODE):
             text = _("Forwarded to %(body)s, the competent body.") % {"body": body.name}
@@ -132,10 +132,6 @@ def forwarding_for(token: str) -> Forwarding | None:
         .filter(pk=data.get("f"))
         .first()
     )
-
-
-def _user(actor: Actor) -> AbstractBaseUser | None:
-    return actor if isinstance(actor, AbstractBaseUser) else None
 
 
 @require_http_methods(["GET", "POST"])

@@ -8,7 +8,7 @@ on the phone, and by e-mail when they give an address.
 """
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -26,6 +26,7 @@ from backoffice.audit import record
 from backoffice.models import Draft
 from backoffice.roles import Verb
 from backoffice.views import staff_required
+from config.actors import account
 from geo.querysets import map_start
 from outbox.actions import enqueue
 from reports.actions import PhotoStorageError, submit_report
@@ -68,7 +69,7 @@ def intake_submit(request: HttpRequest) -> HttpResponse:
     """File the report; show the tracking code to read out, or the form again with errors."""
     draft = _open_draft(request.POST.get("draft"))
     data = request.POST.copy()
-    data.setlist("photo", request.FILES.getlist("photo"))
+    data.setlist("photo", cast(list[Any], request.FILES.getlist("photo")))
     form = IntakeSerializer(data=data)
     if not form.is_valid():
         return _render_form(request, draft, request.POST.dict(), errors=form.errors, status=400)
@@ -133,7 +134,7 @@ def _open_draft(raw: str | None) -> Draft | None:
 def _draft_photos(draft: Draft | None, chosen: list[str], already: int) -> list[ProcessedPhoto]:
     if draft is None:
         return []
-    photos = []
+    photos: list[ProcessedPhoto] = []
     for attachment in draft.attachments.filter(pk__in=[c for c in chosen if c.isdigit()]):
         if already + len(photos) >= settings.PHOTOS_PER_REPORT:
             break
@@ -164,7 +165,7 @@ def _after_intake(request: HttpRequest, report: Report, draft: Draft | None) -> 
             issue=report.issue,
             kind=TimelineEntry.Kind.INTERNAL_NOTE,
             public=False,
-            actor=request.user,
+            actor=account(request.user),
             text=text,
             data={"report": report.pk, "missing_answers": missing},
         )

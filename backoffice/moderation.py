@@ -28,9 +28,10 @@ from backoffice.audit import record
 from backoffice.models import PhotoOriginal
 from backoffice.roles import Verb
 from backoffice.views import staff_required
+from config.actors import Actor
 from reports.models import Photo, Report
 from reports.photos import make_thumbnail
-from reports.workflow import Actor, TransitionRefused
+from reports.workflow import TransitionRefused
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,19 @@
 """The department and URP queues: open issues filtered and sorted from a GET form."""
 
+from typing import Any
+
 from django import forms
-from django.contrib.auth.models import AbstractBaseUser, Group
+from django.contrib.auth.models import Group
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.actors import Actor, account
 from geo.models import Area, Department
 from reports.models import OPEN_STATUSES, Category, Issue, Report, Status
 from reports.views import normalize_tracking_code
 
-SORTS = {
+SORTS: dict[str, tuple[Any, ...]] = {
     "priority": ("-priority", "id"),
     "due": (F("due_at").asc(nulls_last=True), "id"),
     "age": ("first_reported_at", "id"),
@@ -65,7 +68,7 @@ class QueueFilter(forms.Form):
         self.fields["department"].queryset = departments  # type: ignore[attr-defined]
 
 
-def filtered(issues: QuerySet[Issue], form: QueueFilter, user: AbstractBaseUser) -> QuerySet[Issue]:
+def filtered(issues: QuerySet[Issue], form: QueueFilter, user: Actor) -> QuerySet[Issue]:
     """Apply a valid QueueFilter to `issues` (already limited to `user`'s scope)."""
     data = form.cleaned_data
     issues = issues.filter(merged_into__isnull=True)
@@ -79,7 +82,8 @@ def filtered(issues: QuerySet[Issue], form: QueueFilter, user: AbstractBaseUser)
     if data.get("operator_group"):
         issues = issues.filter(operator_group=data["operator_group"])
     if data.get("mine"):
-        issues = issues.filter(operator_group__in=user.groups.all())  # type: ignore[attr-defined]
+        member = account(user)
+        issues = issues.filter(operator_group__in=member.groups.all() if member else [])
     if data.get("late"):
         issues = issues.filter(due_at__lt=timezone.now())
     query = (data.get("q") or "").strip()

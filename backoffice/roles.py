@@ -6,12 +6,14 @@ with `visible_issues(user)`; menus only reflect these answers.
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Exists, OuterRef, QuerySet
 
 from backoffice.models import Forwarding, Role
+from config.actors import account
 from reports.models import Issue
 from routing.models import Crew, RouteStop
 
@@ -73,7 +75,7 @@ def standing(user: User) -> Standing:
     cached = getattr(user, "_segnala_standing", None)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    row = (
+    row: dict[str, Any] = dict(
         get_user_model()
         .objects.filter(pk=user.pk)
         .annotate(
@@ -86,8 +88,9 @@ def standing(user: User) -> Standing:
             "staff_profile__external_body_id",
         )
         .first()
-    ) or {}
-    if user.is_superuser:
+        or {}
+    )
+    if getattr(user, "is_superuser", False):
         found = Standing(Role.ADMINISTRATOR)
     elif row.get("staff_profile__role"):
         found = Standing(
@@ -97,11 +100,11 @@ def standing(user: User) -> Standing:
         )
     elif row.get("is_crew"):
         found = Standing(Role.CREW)
-    elif user.is_staff:
+    elif getattr(user, "is_staff", False):
         found = Standing(Role.OPERATOR)
     else:
         found = Standing(None)
-    user._segnala_standing = found  # type: ignore[union-attr]
+    setattr(user, "_segnala_standing", found)  # noqa: B010 - a per-request cache
     return found
 
 
@@ -123,9 +126,10 @@ def visible_issues(user: User) -> QuerySet[Issue]:
     if role in (Role.ADMINISTRATOR, Role.OPERATOR, Role.MANAGER):
         return issues
     if role == Role.COORDINATOR:
-        return issues.filter(department_id=standing(user).department_id)
+        department_id = standing(user).department_id
+        return issues.filter(department_id=department_id) if department_id else issues.none()
     if role == Role.CREW:
-        on_routes = RouteStop.objects.filter(route__crew__members=user).values("issue_id")
+        on_routes = RouteStop.objects.filter(route__crew__members=account(user)).values("issue_id")
         return issues.filter(pk__in=on_routes)
     if role == Role.EXTERNAL:
         body = standing(user).external_body_id

@@ -41,6 +41,7 @@ from backoffice.queue import QueueFilter, filtered
 from backoffice.roles import Verb
 from care.models import Qualification
 from clustering.actions import ClusteringRefused, merge_issues, split_reports
+from config.actors import account
 from geo.models import Department
 from geo.querysets import map_start
 from maps_static.views import priority_colour
@@ -116,7 +117,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "now": now,
             "map_config": map_config,
             "query": query.urlencode(),
-            "saved_filters": SavedFilter.objects.filter(owner=request.user),
+            "saved_filters": SavedFilter.objects.filter(owner=account(request.user)),
             "bulk_form": BulkForm(departments=Department.objects.order_by("name")),
             "can_act": roles.can(request.user, Verb.ACT),
             "can_intake": roles.can(request.user, Verb.INTAKE),
@@ -139,7 +140,7 @@ def save_filter(request: HttpRequest) -> HttpResponseRedirect:
         messages.error(request, _("Give the filter a name."))
     else:
         SavedFilter.objects.update_or_create(
-            owner=request.user, name=name, defaults={"query": query}
+            owner=account(request.user), name=name, defaults={"query": query}
         )
         messages.success(request, _("Filter saved."))
     return HttpResponseRedirect(reverse("office-queue") + (f"?{query}" if query else ""))
@@ -148,7 +149,7 @@ def save_filter(request: HttpRequest) -> HttpResponseRedirect:
 @staff_required(Verb.VIEW)
 @require_POST
 def delete_filter(request: HttpRequest, pk: int) -> HttpResponseRedirect:
-    SavedFilter.objects.filter(owner=request.user, pk=pk).delete()
+    SavedFilter.objects.filter(owner=account(request.user), pk=pk).delete()
     return redirect("office-queue")
 
 
@@ -161,7 +162,7 @@ def bulk(request: HttpRequest) -> HttpResponseRedirect:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return HttpResponseRedirect(back)
     data = form.cleaned_data
     changed, refused = 0, []
@@ -212,9 +213,8 @@ def issue_page(request: HttpRequest, pk: int) -> HttpResponse:
     timeline = list(TimelineEntry.objects.filter(issue=issue).select_related("actor"))
     for entry in timeline:
         # A photo a citizen sent with an Open311 update (open311.actions), in any storage.
-        entry.photo_url = (
-            default_storage.url(entry.data["photo"]) if entry.data.get("photo") else ""
-        )
+        photo = entry.data.get("photo")
+        setattr(entry, "photo_url", default_storage.url(photo) if photo else "")  # noqa: B010
     user = request.user
     return render(
         request,

@@ -9,9 +9,10 @@ from django.utils.translation import gettext as _
 from backoffice.audit import record
 from care import reliability
 from care.models import Qualification, Rating, Verdict
+from config.actors import Actor, account
 from reports.actions import refresh_issue
 from reports.models import OPEN_STATUSES, Issue, Report, Reporter, Status, TimelineEntry
-from reports.workflow import Actor, TransitionRefused, change_status
+from reports.workflow import TransitionRefused, change_status
 
 # A rating at or below this asks whether to reopen the issue.
 LOW_RATING = 2
@@ -96,7 +97,7 @@ def qualify_report(report_id: int, actor: Actor, verdict: str) -> Qualification:
             report=report,
             defaults={
                 "verdict": verdict,
-                "qualified_by": actor if getattr(actor, "is_authenticated", False) else None,
+                "qualified_by": account(actor),
             },
         )
         TimelineEntry.objects.create(

@@ -1,6 +1,6 @@
 """Spatial look-ups of the territory used on the submission path."""
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.gis.db.models import Extent
@@ -36,7 +36,7 @@ def map_start() -> dict[str, Any]:
     `bounds` ([[south, west], [north, east]]) is the municipality's extent, None before a
     territory is loaded; `centre` and `zoom` are the fallback.
     """
-    default_lat, default_lon = settings.LEAFLET_CONFIG["DEFAULT_CENTER"]
+    default_lat, default_lon = cast(tuple[float, float], settings.LEAFLET_CONFIG["DEFAULT_CENTER"])
     start: dict[str, Any] = {
         "bounds": None,
         "centre": [default_lat, default_lon],

@@ -7,6 +7,7 @@ Coordinates are WGS84 degrees; grid cells are sized in screen pixels at the requ
 import datetime as dt
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -70,14 +71,14 @@ class Cell:
     closed_count: int
 
 
-def _public_filter_sql(view: Viewport, since: dt.datetime) -> tuple[str, list[object]]:
+def _public_filter_sql(view: Viewport, since: dt.datetime) -> tuple[str, list[Any]]:
     """The WHERE clause shared by the grid and the tiles (issue_open_location_gist).
 
     Built from constant fragments only; every value is a parameter (hence the S608 noqa below).
     """
     wanted = [s for p in view.statuses if p != PublicStatus.CLOSED for s in internal_statuses(p)]
     status_sql = "status = ANY(%s)"
-    params: list[object] = [wanted]
+    params: list[Any] = [wanted]
     if view.recently_closed:
         status_sql = f"({status_sql} OR (status = 'closed' AND closed_at >= %s))"
         params.append(since)

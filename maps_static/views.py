@@ -7,7 +7,7 @@ columns; the coordinator's queue map is for staff.
 
 import hashlib
 import json
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -241,7 +241,7 @@ def issue_summary(request: HttpRequest, pk: int) -> JsonResponse:
 
 def map_config(request: HttpRequest) -> dict[str, Any]:
     """What the public map's script needs: where to start, tiles, categories, URLs."""
-    default_lat, default_lon = settings.LEAFLET_CONFIG["DEFAULT_CENTER"]
+    default_lat, default_lon = cast(tuple[float, float], settings.LEAFLET_CONFIG["DEFAULT_CENTER"])
     config: dict[str, Any] = {
         "bounds": None,
         "centre": [default_lat, default_lon],
@@ -262,7 +262,8 @@ def map_config(request: HttpRequest) -> dict[str, Any]:
 
 def category_choices() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The categories (for the filter) and their groups (for the legend), in display order."""
-    categories, groups = [], {}
+    categories: list[dict[str, Any]] = []
+    groups: dict[str, dict[str, Any]] = {}
     for category in map_categories():
         group = category.group
         categories.append(
@@ -423,7 +424,8 @@ def queue_map(request: HttpRequest, pk: int) -> HttpResponse:
     if plan is not None:
         routes = list(plan.routes.select_related("crew__depot").prefetch_related("stops__issue"))
     categories = sorted(
-        {i["category"]: i["label"].split(" ", 1)[1] for i in issues}.items(), key=lambda c: c[1]
+        {i["category"]: str(i["label"]).split(" ", 1)[1] for i in issues}.items(),
+        key=lambda c: c[1],
     )
     config = map_config(request)
     config.update(

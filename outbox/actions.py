@@ -7,6 +7,7 @@ once the broker is back. A message may be delivered twice (published, then the r
 be marked sent), so every task sent this way is idempotent.
 """
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -65,7 +66,7 @@ def send(message_id: int) -> bool:
 
 def relay(older_than_s: float = 2.0, limit: int = 1000) -> int:
     """Send what is still unsent (oldest first); return how many went."""
-    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_s)
+    cutoff = timezone.now() - dt.timedelta(seconds=older_than_s)
     pending = list(
         OutboxMessage.objects.filter(sent_at__isnull=True, created_at__lte=cutoff)
         .order_by("created_at")

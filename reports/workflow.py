@@ -9,18 +9,17 @@ log. Views, the API, the crew page and tasks call these; none saves an Issue its
 import datetime as dt
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backoffice.audit import record, snapshot
+from config.actors import Actor, account
 from geo.models import Department
 from outbox.actions import enqueue
 from reports import tasks
 from reports.models import Category, CloseReason, Issue, Status, TimelineEntry
 
-Actor = AbstractBaseUser | AnonymousUser | None
 # What the audit log keeps of an issue before and after a change.
 AUDITED = ["status", "close_reason", "department_id", "category_id", "hidden", "version"]
 
@@ -267,7 +266,7 @@ def _public_entry(
         issue=issue,
         kind=kind,
         public=True,
-        actor=actor if isinstance(actor, AbstractBaseUser) else None,
+        actor=account(actor),
         created_at=now,
         **fields,
     )
@@ -287,7 +286,7 @@ def _internal_note(
         issue=issue,
         kind=kind,
         public=False,
-        actor=actor if isinstance(actor, AbstractBaseUser) else None,
+        actor=account(actor),
         text=text,
         created_at=now,
     )

@@ -8,12 +8,12 @@ reads are written in the municipality's language, as the staff's own replies are
 import logging
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from config.actors import Actor, account
 from reports.models import CloseReason, Status
 from reports.photos import ProcessedPhoto
 from reports.workflow import change_status
@@ -31,7 +31,7 @@ class StopRefused(ValueError):
     """The crew cannot do that at this stop now; str() says why, in the user's language."""
 
 
-def start_stop(stop_id: int, *, actor: AbstractBaseUser) -> RouteStop:
+def start_stop(stop_id: int, *, actor: Actor) -> RouteStop:
     """Mark a stop as under way and its issue as in progress. A second tap changes nothing."""
     with transaction.atomic():
         stop = _locked(stop_id)
@@ -45,9 +45,7 @@ def start_stop(stop_id: int, *, actor: AbstractBaseUser) -> RouteStop:
     return stop
 
 
-def finish_stop(
-    stop_id: int, *, actor: AbstractBaseUser, photo: ProcessedPhoto, note: str = ""
-) -> RouteStop:
+def finish_stop(stop_id: int, *, actor: Actor, photo: ProcessedPhoto, note: str = "") -> RouteStop:
     """Close a stop's issue as fixed, with the photo of the finished work (public).
 
     The photo is checked and cleaned by reports.photos.process_photo before this is called.
@@ -78,9 +76,7 @@ def finish_stop(
     return stop
 
 
-def give_up_stop(
-    stop_id: int, *, actor: AbstractBaseUser, reason: str, note: str = ""
-) -> RouteStop:
+def give_up_stop(stop_id: int, *, actor: Actor, reason: str, note: str = "") -> RouteStop:
     """Record that a stop could not be fixed, and why; the issue goes where the reason says.
 
     Not found on site closes the issue; any other reason sends it back to the department to
@@ -136,11 +132,9 @@ def _refuse_if_final(stop: RouteStop) -> None:
         )
 
 
-def _move(
-    stop: RouteStop, state: State, actor: AbstractBaseUser, extra: list[str] | None = None
-) -> None:
+def _move(stop: RouteStop, state: State, actor: Actor, extra: list[str] | None = None) -> None:
     stop.state = state
     stop.state_changed_at = timezone.now()
-    stop.state_changed_by = actor
+    stop.state_changed_by = account(actor)
     stop.save(update_fields=["state", "state_changed_at", "state_changed_by", *(extra or [])])
     logger.info("stop %s of route %s is now %s", stop.pk, stop.route_id, state)

@@ -10,14 +10,20 @@ def visible_crews(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Crew]:
     """Return the crews whose routes a user may see: their own; their department's; all."""
     from backoffice.models import Role
     from backoffice.roles import department_scope, role_of
+    from config.actors import account
 
     role = role_of(user)
     if role in (Role.ADMINISTRATOR, Role.OPERATOR, Role.MANAGER):
         return Crew.objects.all()
     if role == Role.COORDINATOR:
-        return Crew.objects.filter(department_id=department_scope(user))
+        department_id = department_scope(user)
+        return (
+            Crew.objects.filter(department_id=department_id)
+            if department_id
+            else Crew.objects.none()
+        )
     if role == Role.CREW:
-        return Crew.objects.filter(members=user)
+        return Crew.objects.filter(members=account(user))
     return Crew.objects.none()
 
 
