@@ -1,7 +1,7 @@
 """A bounded load run: citizens submitting with photos while the public reads the map and issues.
 
     .venv/bin/python bench/load.py [--submissions 300] [--viewports 3000] [--issue-pages 1500]
-        [--submitters 4] [--readers 8] [--web-threads 1] [--smoke]
+        [--submitters 4] [--readers 8] [--web-threads 4] [--smoke]
         [--out bench/results/load.json]
 
 Against the production set-up on loopback (gunicorn, 2 workers, SEGNALA_ENV=production, and a
@@ -80,7 +80,7 @@ def main() -> None:
     parser.add_argument("--issue-pages", type=int, default=1500)
     parser.add_argument("--submitters", type=int, default=4)
     parser.add_argument("--readers", type=int, default=8)
-    parser.add_argument("--web-threads", type=int, default=1, help="gunicorn --threads")
+    parser.add_argument("--web-threads", type=int, default=4, help="gunicorn --threads (bin/serve)")
     parser.add_argument("--historical", type=int, default=1_000_000)
     parser.add_argument("--open", type=int, default=50_000)
     parser.add_argument("--seed", type=int, default=3)

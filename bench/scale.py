@@ -544,7 +544,7 @@ class Services:
     secret): `web_workers` processes of `web_threads` threads each, and a worker of 2.
     """
 
-    def __init__(self, web_workers: int = 2, web_threads: int = 1) -> None:
+    def __init__(self, web_workers: int = 2, web_threads: int = 4) -> None:
         self.port = free_port()
         venv = Path(sys.executable).parent
         env = production_env(self.port)
@@ -608,6 +608,14 @@ class Services:
             f"{k}_total": round(sum(v), 1) for k, v in peaks.items()
         }
 
+    def cpu_s(self) -> dict[str, float]:
+        """CPU seconds used so far by the web and worker processes and by all of PostgreSQL."""
+        used = {}
+        for name, proc in (("web", self.web), ("worker", self.worker)):
+            used[name] = sum(_cpu_s(pid) for pid in [proc.pid, *_children(proc.pid)])
+        used["postgres"] = sum(_cpu_s(pid) for pid in _pids_named("postgres"))
+        return used
+
     def stop(self) -> None:
         for proc in (self.web, self.worker):
             os.killpg(proc.pid, signal.SIGTERM)
@@ -625,6 +633,26 @@ def _children(pid: int) -> list[int]:
                 continue
             if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
                 found.append(int(entry.name))
+    return found
+
+
+def _cpu_s(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _pids_named(name: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == name:
+                    found.append(int(entry.name))
+            except OSError:
+                continue
     return found
 
 
@@ -788,7 +816,13 @@ def measure_submissions(args: argparse.Namespace) -> tuple[dict[str, Any], dict[
     services = Services(web_threads=args.web_threads)
     try:
         http_run(services.port, submit_requests(places[:20], None), 2)  # warm up the workers
+        before = services.cpu_s() | {"client": time.process_time()}
         api = http_run(services.port, submit_requests(places[:half], None), args.concurrency)
+        after = services.cpu_s() | {"client": time.process_time()}
+        # Where the 2 cores went, per submission (PostgreSQL: all of it, other users included).
+        api["cpu_ms_per_request"] = {
+            k: round((after[k] - before[k]) * 1000 / max(1, api["requests"]), 1) for k in after
+        }
         bare = bare_sql_run(places[half : 2 * half], args.concurrency, dsn)
         photo = one_mb_photo()
         with_photo = http_run(
@@ -831,7 +865,7 @@ def main() -> None:
     parser.add_argument("--submissions", type=int, default=3000)
     parser.add_argument("--photo-submissions", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--web-threads", type=int, default=1, help="gunicorn --threads")
+    parser.add_argument("--web-threads", type=int, default=4, help="gunicorn --threads (bin/serve)")
     parser.add_argument("--samples", type=int, default=30)
     parser.add_argument("--routes", default="50,200,500")
     parser.add_argument("--route-time-limit", type=float, default=5.0)

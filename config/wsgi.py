@@ -4,3 +4,8 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 application = get_wsgi_application()
+
+from config.db_router import public_reads  # noqa: E402 (needs the settings above)
+
+# Marks public reads for the read-replica router; does nothing without a replica.
+application = public_reads(application)
