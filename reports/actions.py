@@ -50,6 +50,7 @@ from reports.priority import (
     move_deadline_term,
     sla_elapsed_fraction,
 )
+from reports.querysets import set_priorities
 from reports.sla import deadlines
 from routing.tasks import replan_for_emergency
 
@@ -348,8 +349,8 @@ def refresh_deadline_terms(*, now: dt.datetime | None = None, batch_size: int = 
                 if result is None:
                     never_computed.append(pk)
                 elif result != (priority, explained):
-                    moved.append(Issue(pk=pk, priority=result[0], priority_explained=result[1]))
-            Issue.objects.bulk_update(moved, ["priority", "priority_explained"])
+                    moved.append((pk, *result))
+            set_priorities(moved)
             for issue in Issue.objects.filter(pk__in=never_computed).select_related("category"):
                 refresh_issue(issue, now=now)
             changed += len(moved) + len(never_computed)
