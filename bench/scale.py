@@ -742,11 +742,11 @@ def measure_open311_index(samples: int) -> dict[str, float]:
     return {"with_index_p50_ms": with_index, "without_index_p50_ms": without}
 
 
-def measure_maps(samples: int, seed: int) -> list[dict[str, object]]:
-    from bench.maps import ZOOMS, measure_zoom
+def measure_maps(samples: int, seed: int, zooms: list[int]) -> list[dict[str, object]]:
+    from bench.maps import measure_zoom
 
     rng = random.Random(seed)
-    return [measure_zoom(zoom, samples, rng) for zoom in ZOOMS]
+    return [measure_zoom(zoom, samples, rng) for zoom in zooms]
 
 
 def measure_routes(sizes: list[int], time_limit_s: float, seed: int) -> list[dict[str, Any]]:
@@ -888,7 +888,8 @@ def main() -> None:
     if "submissions" in parts:
         submissions, memory = measure_submissions(args)
         print(f"submissions: {json.dumps(submissions)}", flush=True)
-    maps = measure_maps(args.samples, args.seed) if "maps" in parts else []
+    zooms = [16] if args.smoke else [12, 14, 16, 18]
+    maps = measure_maps(args.samples, args.seed, zooms) if "maps" in parts else []
     pages = measure_pages(args.samples, args.seed) if "pages" in parts else []
     open311_index = measure_open311_index(max(3, args.samples // 3)) if "pages" in parts else {}
     routes = (
