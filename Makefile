@@ -34,6 +34,7 @@ bench-smoke:
 	BENCH_DATABASE_URL=$(BENCH_SMOKE_DATABASE_URL) $(PY) bench/maps.py --smoke --out var/bench-smoke/maps.json
 	BENCH_DATABASE_URL=$(BENCH_SMOKE_DATABASE_URL) $(PY) bench/open311.py --sizes 2000 --samples 2 --out var/bench-smoke/open311.json
 	BENCH_DATABASE_URL=$(BENCH_SMOKE_DATABASE_URL)_care $(PY) bench/care.py --open 2000 --closed 20000 --samples 3 --out var/bench-smoke/care.json
+	BENCH_DATABASE_URL=$(BENCH_SMOKE_DATABASE_URL)_scale $(PY) bench/scale.py --smoke --out var/bench-smoke/scale.json
 
 prepare: system venv services database
 

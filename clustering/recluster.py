@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from django.db import connection
-from django.db.models import Max, Q
+from django.db.models import Q
 
 from clustering.actions import merge_issues
 from clustering.candidates import degrees_for, match_params, recent_descriptions, recent_phashes
@@ -151,7 +151,9 @@ def _absorb(target: OpenIssue, source: OpenIssue) -> OpenIssue:
 
 # Pairs of open issues within reach of each other: a spatial self-join on the GiST index
 # (issue_open_location_gist) that the ORM cannot express; the && box uses the index, the
-# geography test is exact in metres.
+# geography test is exact in metres. The box is each issue's own category's reach: one box of
+# the widest category's (5 km for online services) made the join quadratic at 50k open issues
+# (over 7 minutes in bench/scale.py).
 _PAIRS_SQL = """
 SELECT b.id, a.id
 FROM reports_issue b
@@ -159,7 +161,7 @@ JOIN reports_category cb ON cb.id = b.category_id
 JOIN reports_issue a
   ON NOT (a.status = 'closed')
  AND a.id <> b.id
- AND a.location && ST_Expand(b.location, %(box_deg)s)
+ AND a.location && ST_Expand(b.location, cb.duplicate_radius_m * %(reach_factor)s * %(deg_per_m)s)
  AND ST_DWithin(a.location::geography, b.location::geography,
                 cb.duplicate_radius_m * %(reach_factor)s)
 JOIN reports_category ca ON ca.id = a.category_id
@@ -171,14 +173,14 @@ WHERE NOT (b.status = 'closed')
 
 def find_neighbours(category: Category | None, reach_factor: float) -> dict[int, set[int]]:
     """Map each open issue to the open issues within its category's reach (both ways)."""
-    widest = Category.objects.aggregate(widest=Max("duplicate_radius_m"))["widest"] or 0
-    box_lat, box_lon = degrees_for(_max_abs_lat(), widest * reach_factor)
+    # Degrees per metre at the open issue farthest from the equator: a box that is never short.
+    deg_per_m = max(degrees_for(_max_abs_lat(), 1.0))
     neighbours: dict[int, set[int]] = {}
     with connection.cursor() as cursor:
         cursor.execute(
             _PAIRS_SQL,
             {
-                "box_deg": max(box_lat, box_lon),
+                "deg_per_m": deg_per_m,
                 "reach_factor": reach_factor,
                 "category_id": category.pk if category else None,
             },

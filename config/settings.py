@@ -127,6 +127,19 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A streaming read replica for public reads (config/db_router.py, docs/scaling.md).
+REPLICA_DATABASE_URL = env.str("REPLICA_DATABASE_URL", default="")
+REPLICA_MAX_LAG_S = env.float("REPLICA_MAX_LAG_S", default=5.0)
+REPLICA_CHECK_S = env.float("REPLICA_CHECK_S", default=2.0)
+REPLICA_PUBLIC_PATHS = ["/map/", "/issues/", "/api/v1/issues/", "/open311/v2/"]
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = env.db_url_config(
+        REPLICA_DATABASE_URL, engine="django.contrib.gis.db.backends.postgis"
+    )
+    DATABASES["replica"].update(
+        {"CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"], "CONN_HEALTH_CHECKS": True}
+    )
+    DATABASE_ROUTERS = ["config.db_router.PublicReadsToReplica"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")

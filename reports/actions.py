@@ -25,6 +25,7 @@ from clustering.candidates import (
     search_reach_m,
 )
 from clustering.match import Incoming, choose_issue
+from geo.models import Area
 from geo.querysets import area_at
 from geo.units import WGS84, make_point
 from maps_static.tasks import public_layer_changed
@@ -44,7 +45,13 @@ from reports.models import (
     TimelineEntry,
 )
 from reports.photos import ProcessedPhoto
-from reports.priority import PriorityInputs, compute_priority
+from reports.priority import (
+    PriorityInputs,
+    compute_priority,
+    move_deadline_term,
+    sla_elapsed_fraction,
+)
+from reports.querysets import set_priorities
 from reports.sla import deadlines
 from routing.tasks import replan_for_emergency
 
@@ -53,6 +60,13 @@ logger = logging.getLogger(__name__)
 
 class PhotoStorageError(Exception):
     """The photo store failed (disk, object store): nothing was saved, the citizen may retry."""
+
+
+class NotLookedUp:
+    """NewReport.area's default: nobody has looked up the ward yet (None means: no ward)."""
+
+
+NOT_LOOKED_UP = NotLookedUp()
 
 
 @dataclass(frozen=True)
@@ -84,6 +98,9 @@ class NewReport:
     accuracy_m: float | None = None  # the phone's GPS accuracy; None for a pin set by hand
     # The client's Idempotency-Key: a retry with the same key files nothing new.
     idempotency_key: str = ""
+    # The ward holding the point, when validation already looked it up (one query per
+    # submission less, measured by bench/scale.py); NOT_LOOKED_UP: submit_report does.
+    area: Area | NotLookedUp | None = NOT_LOOKED_UP
 
 
 def submit_report(new: NewReport) -> Report:
@@ -96,7 +113,7 @@ def submit_report(new: NewReport) -> Report:
     emergency alert) is queued only once the transaction commits.
     """
     point = make_point(new.lat, new.lon)
-    area = area_at(point)
+    area = area_at(point) if isinstance(new.area, NotLookedUp) else new.area
     params = match_params(new.category.match_whole_group)
     stored_files: list[str] = []
     try:
@@ -279,11 +296,7 @@ def refresh_issue(issue: Issue, *, now: dt.datetime | None = None) -> None:
     issue.emergency = any(r[2] for r in reports)
     if reports:
         issue.last_reported_at = max(r[3] for r in reports)
-    sla_fraction = None
-    if issue.due_at:
-        sla_s = (issue.due_at - issue.first_reported_at).total_seconds()
-        if sla_s > 0:
-            sla_fraction = (now - issue.first_reported_at).total_seconds() / sla_s
+    sla_fraction = sla_elapsed_fraction(issue.first_reported_at, issue.due_at, now)
     weights = [reliability_weight(r[4]) for r in reports]
     priority, terms = compute_priority(
         PriorityInputs(
@@ -312,6 +325,46 @@ def refresh_issue(issue: Issue, *, now: dt.datetime | None = None) -> None:
     }
     issue.save()
     transaction.on_commit(public_layer_changed, robust=True)
+
+
+def refresh_deadline_terms(*, now: dt.datetime | None = None, batch_size: int = 2000) -> int:
+    """Move the deadline term of every open issue with an SLA to `now`; return rows changed.
+
+    Set-based: one locking read and one UPDATE per batch of `batch_size` issues (in id order),
+    writing only the priority columns of the rows whose priority moved. Rows another
+    transaction holds (a submission, a merge) are skipped: that transaction's refresh_issue
+    recomputes the whole priority anyway, and we never overwrite its work with a stale row.
+    """
+    now = now or timezone.now()
+    open_with_sla = Issue.objects.exclude(status=Status.CLOSED).filter(due_at__isnull=False)
+    changed, after_id = 0, 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                open_with_sla.filter(pk__gt=after_id)
+                .order_by("pk")
+                .select_for_update(skip_locked=True)
+                .values_list("pk", "first_reported_at", "due_at", "priority", "priority_explained")[
+                    :batch_size
+                ]
+            )
+            if not rows:
+                return changed
+            after_id = rows[-1][0]
+            moved, never_computed = [], []
+            for pk, first_at, due_at, priority, explained in rows:
+                elapsed = sla_elapsed_fraction(first_at, due_at, now)
+                result = move_deadline_term(priority, explained, elapsed)
+                if result is None:
+                    never_computed.append(pk)
+                elif result != (priority, explained):
+                    moved.append((pk, *result))
+            set_priorities(moved)
+            for issue in Issue.objects.filter(pk__in=never_computed).select_related("category"):
+                refresh_issue(issue, now=now)
+            changed += len(moved) + len(never_computed)
+            if moved:
+                transaction.on_commit(public_layer_changed, robust=True)
 
 
 def reporter_for(contact: Contact, language: str, user: AbstractBaseUser | None) -> Reporter | None:

@@ -297,6 +297,14 @@ class Issue(models.Model):
                 name="issue_untaken_due",
                 condition=Q(taken_in_charge_at__isnull=True) & ~Q(status="closed"),
             ),
+            # Open311 GET requests: public issues by first report, newest first, in a date
+            # window (open311.views); without it PostgreSQL sorts every issue in the window.
+            models.Index(
+                F("first_reported_at").desc(),
+                F("id").desc(),
+                name="issue_public_recent",
+                condition=Q(hidden=False),
+            ),
             # care.ratings: recently closed issues whose followers are invited to rate.
             models.Index(
                 fields=["closed_at"], name="issue_closed_at", condition=Q(status="closed")

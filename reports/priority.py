@@ -18,9 +18,11 @@ priority = severity + urgency + emergency + crowd + deadline, in points:
 The technicians' qualification enters through the reporter's reliability, which it sets.
 """
 
+import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -60,9 +62,44 @@ def compute_priority(inputs: PriorityInputs) -> tuple[float, list[Term]]:
         Term("urgency", 5.0 * (mean_urgency - 1.0), round(mean_urgency, 2)),
         Term("emergency", emergency_points, float(inputs.emergency)),
         Term("crowd", min(30.0, 10.0 * math.log2(people)), people),
-        Term("deadline", _deadline_points(elapsed), round(elapsed, 3) if elapsed else 0.0),
+        Term("deadline", _deadline_points(elapsed), _deadline_value(elapsed)),
     ]
     return round(sum(t.points for t in terms), 2), terms
+
+
+def sla_elapsed_fraction(
+    first_reported_at: dt.datetime, due_at: dt.datetime | None, now: dt.datetime
+) -> float | None:
+    """Return the share of the SLA spent at `now` (1.0 = due); None without a usable SLA."""
+    if due_at is None:
+        return None
+    sla_s = (due_at - first_reported_at).total_seconds()
+    if sla_s <= 0:
+        return None
+    return (now - first_reported_at).total_seconds() / sla_s
+
+
+def move_deadline_term(
+    priority: float, explained: Any, elapsed: float | None
+) -> tuple[float, dict[str, Any]] | None:
+    """Return the priority and explanation with only the deadline term moved to `elapsed`.
+
+    The other terms depend on the issue's reports and supporters, which refresh_issue
+    recomputes whenever they change; only the deadline term grows with time. None when
+    `explained` carries no deadline term (never computed): the caller recomputes it whole.
+    """
+    terms = explained.get("terms") if isinstance(explained, dict) else None
+    old = next((t for t in terms or [] if t.get("factor") == "deadline"), None)
+    if old is None:
+        return None
+    points = _deadline_points(elapsed)
+    new = {"factor": "deadline", "points": round(points, 2), "value": _deadline_value(elapsed)}
+    moved = [new if t is old else t for t in terms or []]
+    return round(priority - float(old["points"]) + points, 2), {**explained, "terms": moved}
+
+
+def _deadline_value(elapsed: float | None) -> float:
+    return round(elapsed, 3) if elapsed else 0.0
 
 
 def _deadline_points(elapsed: float | None) -> float:

@@ -1,6 +1,9 @@
 """Reusable filters over categories, issues and reports."""
 
+import json
+
 from django.contrib.gis.geos import Polygon
+from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 
 from geo.models import Area
@@ -58,3 +61,21 @@ def public_photos() -> QuerySet[Photo]:
 
 def public_timeline() -> QuerySet[TimelineEntry]:
     return TimelineEntry.objects.filter(public=True).order_by("created_at", "id")
+
+
+def set_priorities(rows: list[tuple[int, float, dict]]) -> None:
+    """Write (issue id, priority, priority_explained) for many issues in one statement.
+
+    Raw SQL: bulk_update's CASE WHEN grows with the batch on every row (43 s for 50,000 open
+    issues in bench/scale.py); a join on unnested arrays does not.
+    """
+    if not rows:
+        return
+    ids, priorities, explained = zip(*rows, strict=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE reports_issue AS i SET priority = v.priority, priority_explained = v.explained "
+            "FROM unnest(%s::bigint[], %s::float8[], %s::jsonb[]) AS v(id, priority, explained) "
+            "WHERE i.id = v.id",
+            [list(ids), list(priorities), [json.dumps(e) for e in explained]],
+        )

@@ -156,7 +156,8 @@ class ReportSubmissionSerializer(serializers.Serializer):
                     % {"where": category.redirect_instructions or category.redirect_body or "-"}
                 }
             )
-        if not categories_offered(area_at(point)).filter(pk=category.pk).exists():
+        attrs["area"] = area_at(point)  # handed to submit_report, which needs it too
+        if not categories_offered(attrs["area"]).filter(pk=category.pk).exists():
             raise serializers.ValidationError(
                 {"category": _("This category is not offered at this place.")}
             )
@@ -187,6 +188,7 @@ class ReportSubmissionSerializer(serializers.Serializer):
             language=language,
             photos=data["photo"],
             user=user,
+            area=data["area"],
         )
 
 

@@ -92,14 +92,10 @@ def alert_emergency_contact(issue_id: int) -> None:
 
 @shared_task
 def refresh_open_priorities() -> int:
-    """Recompute the priority of every open issue (its deadline term grows with time)."""
-    from reports.actions import refresh_issue
+    """Move the deadline term of every open issue's priority to now; return how many moved."""
+    from reports.actions import refresh_deadline_terms
 
-    count = 0
-    for issue in Issue.objects.exclude(status="closed").select_related("category").iterator():
-        refresh_issue(issue)
-        count += 1
-    return count
+    return refresh_deadline_terms()
 
 
 @shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=8)

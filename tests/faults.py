@@ -120,7 +120,7 @@ def database_url() -> str:
 class Worker:
     """`celery worker` in its own process, on the test database and the given broker."""
 
-    def __init__(self, broker_url: str, media_root: Path, log: Path) -> None:
+    def __init__(self, broker_url: str, media_root: Path, log: Path, name: str = "celery") -> None:
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings_test",
@@ -132,6 +132,9 @@ class Worker:
             "CELERY_VISIBILITY_TIMEOUT_S": "3",
         }
         self.log = log
+        # Workers running at once need their own names: on RabbitMQ each holds an exclusive
+        # remote-control queue named after it.
+        self.name = name
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -152,6 +155,8 @@ class Worker:
                 "--without-heartbeat",
                 "--loglevel",
                 "INFO",
+                "--hostname",
+                f"{self.name}@%h",
             ],
             cwd=ROOT,
             env=self.env,
