@@ -31,7 +31,7 @@ from geo.querysets import map_start
 from outbox.actions import enqueue
 from reports.actions import PhotoStorageError, submit_report
 from reports.models import Category, Channel, Report, TimelineEntry
-from reports.photos import PhotoError, ProcessedPhoto, process_photo
+from reports.photos import PhotoError, ProcessedPhoto, process_upload
 from reports.serializers import ReportSubmissionSerializer
 
 
@@ -139,14 +139,7 @@ def _draft_photos(draft: Draft | None, chosen: list[str], already: int) -> list[
         if already + len(photos) >= settings.PHOTOS_PER_REPORT:
             break
         with attachment.file.open("rb") as stored:
-            photos.append(
-                process_photo(
-                    stored.read(),
-                    max_bytes=settings.PHOTO_MAX_BYTES,
-                    max_pixels=settings.PHOTO_MAX_PIXELS,
-                    max_side_px=settings.PHOTO_MAX_SIDE_PX,
-                )
-            )
+            photos.append(process_upload(stored.read()))
     return photos
 
 

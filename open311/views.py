@@ -34,7 +34,7 @@ from open311.models import ApiKey
 from open311.render import comma_list, errors, flatten, respond
 from reports.actions import Contact, PhotoStorageError, submit_report
 from reports.models import Category, Channel, Issue, Report, Status, TimelineEntry
-from reports.photos import PhotoError, process_photo
+from reports.photos import PhotoError, process_upload
 from reports.querysets import active_categories, public_timeline
 from reports.serializers import ReportSubmissionSerializer
 
@@ -430,12 +430,7 @@ def _create_update(request: HttpRequest, fmt: str) -> HttpResponse:
     media_url = params.get("media_url", "").strip()
     if media_url:
         try:
-            photo = process_photo(
-                fetch_media(media_url),
-                max_bytes=settings.PHOTO_MAX_BYTES,
-                max_pixels=settings.PHOTO_MAX_PIXELS,
-                max_side_px=settings.PHOTO_MAX_SIDE_PX,
-            )
+            photo = process_upload(fetch_media(media_url))
         except (MediaRefused, PhotoError) as refused:
             raise Refused(400, f"media_url: {refused}") from None
     try:

@@ -89,6 +89,18 @@ def process_photo(
     )
 
 
+def process_upload(data: bytes) -> ProcessedPhoto:
+    """Check and clean a photo someone sent us with the site's limits (PHOTO_* settings)."""
+    from django.conf import settings
+
+    return process_photo(
+        data,
+        max_bytes=settings.PHOTO_MAX_BYTES,
+        max_pixels=settings.PHOTO_MAX_PIXELS,
+        max_side_px=settings.PHOTO_MAX_SIDE_PX,
+    )
+
+
 def make_thumbnail(content: bytes, *, side_px: int) -> bytes:
     """Make a JPEG thumbnail, longest side <= side_px, of a JPEG made by process_photo."""
     # Our own output: a failure is our bug, so Pillow's error propagates to be logged.

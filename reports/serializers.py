@@ -16,7 +16,7 @@ from geo.units import make_point
 from reports.actions import Contact, NewReport
 from reports.answers import AnswersInvalid, QuestionSpec, validate_answers
 from reports.models import Category, Channel, Issue, Photo, Question, Report, TimelineEntry
-from reports.photos import PhotoError, ProcessedPhoto, process_photo
+from reports.photos import PhotoError, ProcessedPhoto, process_upload
 from reports.querysets import categories_offered
 
 PRIORITY_FACTOR_LABELS = {
@@ -128,14 +128,7 @@ class ReportSubmissionSerializer(serializers.Serializer):
                     % {"n": number, "mb": settings.PHOTO_MAX_BYTES // (1024 * 1024)}
                 )
             try:
-                processed.append(
-                    process_photo(
-                        upload.read(),
-                        max_bytes=settings.PHOTO_MAX_BYTES,
-                        max_pixels=settings.PHOTO_MAX_PIXELS,
-                        max_side_px=settings.PHOTO_MAX_SIDE_PX,
-                    )
-                )
+                processed.append(process_upload(upload.read()))
             except PhotoError as exc:
                 raise serializers.ValidationError(
                     _("Photo %(n)d: %(error)s") % {"n": number, "error": exc}

@@ -25,7 +25,7 @@ from backoffice.models import Role
 from backoffice.roles import Verb
 from care.models import Qualification
 from reports.models import Report
-from reports.photos import PhotoError, process_photo
+from reports.photos import PhotoError, process_upload
 from routing.actions import FINAL_STATES, CannotFix, StopRefused, finish_stop, give_up_stop
 from routing.actions import start_stop as start_stop_action
 from routing.models import CrewRoute
@@ -86,12 +86,7 @@ def stop_action(request: HttpRequest, pk: int, action: str) -> HttpResponseRedir
             upload = request.FILES.get("photo")
             if upload is None:
                 raise StopRefused(_("Take a photo of the finished work."))
-            photo = process_photo(
-                upload.read(),
-                max_bytes=settings.PHOTO_MAX_BYTES,
-                max_pixels=settings.PHOTO_MAX_PIXELS,
-                max_side_px=settings.PHOTO_MAX_SIDE_PX,
-            )
+            photo = process_upload(upload.read())
             finish_stop(stop.pk, actor=request.user, photo=photo, note=note)
             messages.success(request, _("Stop %(n)s: done. Thank you.") % {"n": stop.position})
         elif action == "cannot_fix":

@@ -1,6 +1,6 @@
 """Build the demo city in the database: territory, offices, catalogue and two months of reports.
 
-Reports go through reports.actions.submit_report and reports.photos.process_photo, the same
+Reports go through reports.actions.submit_report and reports.photos.process_upload, the same
 path a citizen's submission takes; afterwards their dates are moved into the past, because
 the demo is history.
 """
@@ -30,7 +30,7 @@ from reports.demo.categories import CATEGORIES
 from reports.demo.history import Outcome, PlannedReport, Street, plan_outcome, plan_reports
 from reports.demo.pictures import demo_photo
 from reports.models import Category, CategoryGroup, Issue, Question, Report, Status, TimelineEntry
-from reports.photos import ProcessedPhoto, process_photo
+from reports.photos import ProcessedPhoto, process_upload
 from reports.sla import add_working_days
 from routing.models import Crew
 
@@ -289,12 +289,7 @@ def _process_photos(plans: list[PlannedReport]) -> list[list[ProcessedPhoto]]:
 
 
 def _photo(scene: str, seed: int) -> ProcessedPhoto:
-    return process_photo(
-        demo_photo(scene, random.Random(seed)),
-        max_bytes=settings.PHOTO_MAX_BYTES,
-        max_pixels=settings.PHOTO_MAX_PIXELS,
-        max_side_px=settings.PHOTO_MAX_SIDE_PX,
-    )
+    return process_upload(demo_photo(scene, random.Random(seed)))
 
 
 def _new_report(plan: PlannedReport, category: Category, photos: list[ProcessedPhoto]) -> NewReport:
