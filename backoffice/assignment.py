@@ -26,12 +26,6 @@ class Assignment:
     operator_group_id: int | None
 
 
-def pick(rules: Iterable[Rule], category_id: int, group_id: int, area_id: int | None) -> int | None:
-    """Return the department of the most specific rule matching, or None (see `best`)."""
-    rule = best(rules, category_id, group_id, area_id)
-    return rule.department_id if rule else None
-
-
 def best(
     rules: Iterable[Rule], category_id: int, group_id: int, area_id: int | None
 ) -> Rule | None:

@@ -6,6 +6,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from config.ids import parse_id
 from geo.models import Department, ExternalBody
 from reports.models import Category, CloseReason, Status
 
@@ -65,7 +66,7 @@ class SplitForm(forms.Form):
         # The action checks that the reports belong to the issue; here only that they are ids.
         raw = self.data.getlist("reports") if hasattr(self.data, "getlist") else []
         field = cast(forms.TypedMultipleChoiceField, self.fields["reports"])
-        field.choices = [(r, r) for r in raw if str(r).isdigit()]
+        field.choices = [(r, r) for r in raw if parse_id(str(r)) is not None]
 
 
 BULK_STATUSES = [
@@ -95,7 +96,7 @@ class BulkForm(forms.Form):
         self.fields["department"].queryset = departments  # type: ignore[attr-defined]
         raw = self.data.getlist("issues") if hasattr(self.data, "getlist") else []
         field = cast(forms.TypedMultipleChoiceField, self.fields["issues"])
-        field.choices = [(i, i) for i in raw if str(i).isdigit()]
+        field.choices = [(i, i) for i in raw if parse_id(str(i)) is not None]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

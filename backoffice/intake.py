@@ -27,6 +27,7 @@ from backoffice.models import Draft
 from backoffice.roles import Verb
 from backoffice.views import staff_required
 from config.actors import account
+from config.ids import parse_id
 from geo.querysets import map_start
 from outbox.actions import enqueue
 from reports.actions import PhotoStorageError, submit_report
@@ -122,10 +123,11 @@ def discard_draft(request: HttpRequest, pk: int) -> HttpResponseRedirect:
 
 
 def _open_draft(raw: str | None) -> Draft | None:
-    if not raw or not raw.isdigit():
+    draft_id = parse_id(raw)
+    if draft_id is None:
         return None
     return (
-        Draft.objects.filter(pk=int(raw), report__isnull=True, discarded=False)
+        Draft.objects.filter(pk=draft_id, report__isnull=True, discarded=False)
         .prefetch_related("attachments")
         .first()
     )
@@ -135,7 +137,8 @@ def _draft_photos(draft: Draft | None, chosen: list[str], already: int) -> list[
     if draft is None:
         return []
     photos: list[ProcessedPhoto] = []
-    for attachment in draft.attachments.filter(pk__in=[c for c in chosen if c.isdigit()]):
+    wanted = [i for i in map(parse_id, chosen) if i is not None]
+    for attachment in draft.attachments.filter(pk__in=wanted):
         if already + len(photos) >= settings.PHOTOS_PER_REPORT:
             break
         with attachment.file.open("rb") as stored:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.actors import Actor, account
+from config.ids import parse_id
 from geo.models import Area, Department
 from reports.models import OPEN_STATUSES, Category, Issue, Report, Status
 from reports.views import normalize_tracking_code
@@ -95,9 +96,9 @@ def filtered(issues: QuerySet[Issue], form: QueueFilter, user: Actor) -> QuerySe
 
 def _search(query: str) -> Q:
     condition = Q(address__icontains=query)
-    digits = query.lstrip("#")
-    if digits.isdigit():
-        condition |= Q(pk=int(digits))
+    issue_id = parse_id(query.lstrip("#"))
+    if issue_id is not None:
+        condition |= Q(pk=issue_id)
     code = normalize_tracking_code(query)
     if code:
         condition |= Q(pk__in=Report.objects.filter(tracking_code=code).values("issue_id"))

@@ -42,11 +42,12 @@ from backoffice.roles import Verb
 from care.models import Qualification
 from clustering.actions import ClusteringRefused, merge_issues, split_reports
 from config.actors import account
+from config.ids import parse_id
 from geo.models import Department
 from geo.querysets import map_start
 from maps_static.views import priority_colour
 from reports import workflow
-from reports.models import Issue, Photo, Report, Status, TimelineEntry
+from reports.models import OPEN_STATUSES, Issue, Photo, Report, Status, TimelineEntry
 from reports.workflow import TransitionRefused
 
 PAGE_SIZE = 50
@@ -166,7 +167,11 @@ def bulk(request: HttpRequest) -> HttpResponseRedirect:
         return HttpResponseRedirect(back)
     data = form.cleaned_data
     changed, refused = 0, []
-    for issue in roles.visible_issues(request.user).filter(pk__in=data["issues"]):
+    # Open issues only: a closed one is reopened from its page, with a public reason.
+    chosen = roles.visible_issues(request.user).filter(
+        pk__in=data["issues"], status__in=OPEN_STATUSES, merged_into__isnull=True
+    )
+    for issue in chosen:
         try:
             if data["action"] == "assign":
                 if not roles.allowed(request.user, Verb.REASSIGN, issue):
@@ -226,7 +231,8 @@ def issue_page(request: HttpRequest, pk: int) -> HttpResponse:
             "contacts": contacts,
             "late": issue.due_at is not None and issue.due_at < timezone.now(),
             "forwardings": issue.forwardings.select_related("body"),
-            "may": {verb.value: roles.allowed(user, verb, issue) for verb in Verb},
+            # The issue came through visible_issues: only the role's verbs are left to ask.
+            "may": {verb.value: roles.can(user, verb) for verb in Verb},
             "reply_form": TextForm(prefix="reply"),
             "note_form": TextForm(prefix="note"),
             "close_form": CloseForm(),
@@ -336,13 +342,13 @@ def _do(request: HttpRequest, issue: Issue, action: str) -> int:
         if target is None or not roles.allowed(user, Verb.MERGE, target):
             raise FormInvalid([_("Issue %(id)s does not exist or is not yours.") % {"id": into}])
         with transaction.atomic():
-            _check_version(issue, version)
+            workflow.lock_issue(issue.pk, version)
             merge_issues(issue, target, actor=user)
         return target.pk
     elif action == "split":
         ids = _valid(SplitForm(post))["reports"]
         with transaction.atomic():
-            _check_version(issue, version)
+            workflow.lock_issue(issue.pk, version)
             return split_reports(issue, ids, actor=user).pk
     elif action == "forward":
         data = _valid(ForwardForm(post))
@@ -369,10 +375,7 @@ def _do(request: HttpRequest, issue: Issue, action: str) -> int:
 def _version(raw: str | None) -> int | None:
     if raw is None or raw == "":
         return None
-    if not raw.isdigit():
+    version = parse_id(raw)
+    if version is None:
         raise FormInvalid([_("The page is out of date: reload it.")])
-    return int(raw)
-
-
-def _check_version(issue: Issue, version: int | None) -> None:
-    workflow.lock_issue(issue.pk, version)
+    return version

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from backoffice import audit, roles
 from backoffice.roles import Verb
 from backoffice.views import staff_required
+from config.ids import parse_id
 from geo.models import Department
 from insights.charts import weekly_chart, weeks_since
 from insights.exports import staff_csv_rows
@@ -53,7 +54,8 @@ class Row:
 def _weeks(raw: str | None) -> int:
     if raw in (None, ""):
         return DEFAULT_WEEKS
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_WEEKS:
+    weeks = parse_id(raw)
+    if weeks is None or not 1 <= weeks <= MAX_WEEKS:
         raise BadParameter(
             _("The period must be a whole number of weeks from 1 to %(max)d.") % {"max": MAX_WEEKS}
         )
@@ -63,7 +65,8 @@ def _weeks(raw: str | None) -> int:
 def _department(raw: str | None, allowed: QuerySet[Department]) -> Department | None:
     if raw in (None, ""):
         return None
-    found = allowed.filter(pk=int(raw)).first() if raw.isdigit() else None
+    department_id = parse_id(raw)
+    found = allowed.filter(pk=department_id).first() if department_id is not None else None
     if found is None:
         raise BadParameter(_("Choose a department from the list."))
     return found

@@ -21,6 +21,8 @@ from urllib.parse import urljoin, urlsplit
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from config.ids import parse_id
+
 MAX_REDIRECTS = 3
 CHUNK_BYTES = 64 * 1024
 USER_AGENT = "Segnala-Open311/1 (+media_url fetcher)"
@@ -137,7 +139,8 @@ def _read_capped(response: http.client.HTTPResponse, limits: Limits, deadline: f
         "mb": f"{limits.max_bytes / 1024 / 1024:.3g}"
     }
     declared = response.getheader("Content-Length")
-    if declared and declared.isdigit() and int(declared) > limits.max_bytes:
+    size = parse_id(declared)
+    if size is not None and size > limits.max_bytes:
         raise MediaRefused(too_large)
     chunks: list[bytes] = []
     size = 0

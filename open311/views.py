@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.exceptions import ValidationError
 
+from config.ids import parse_id
 from geo.geocode import forward_geocode
 from geo.models import RoadSegment
 from open311 import serializers
@@ -37,6 +38,7 @@ from reports.models import Category, Channel, Issue, Report, Status, TimelineEnt
 from reports.photos import PhotoError, process_upload
 from reports.querysets import active_categories, public_timeline
 from reports.serializers import ReportSubmissionSerializer
+from reports.views import normalize_tracking_code
 
 DEFAULT_WINDOW = dt.timedelta(days=90)
 MAX_PAGE_SIZE = 1000
@@ -50,7 +52,6 @@ OPEN311_FIELD = {
     "name": "first_name",
 }
 UPDATE_STATUSES = {"open", "closed"}
-ROW_ID = re.compile(r"[0-9]{1,18}")
 
 
 class Refused(Exception):
@@ -77,7 +78,7 @@ def open311_view(
                 response["Allow"] = ", ".join(methods)
                 return response
             try:
-                _refuse_nul(request)
+                _refuse_nul(request, kwargs)
                 _check_jurisdiction(request)
                 return view(request, fmt, **kwargs)
             except Refused as refused:
@@ -97,11 +98,13 @@ def _params(request: HttpRequest) -> Any:
     return request.POST if request.method == "POST" else request.GET
 
 
-def _refuse_nul(request: HttpRequest) -> None:
+def _refuse_nul(request: HttpRequest, path_values: dict[str, Any]) -> None:
     # PostgreSQL refuses NUL in any text it is given: a lookup by such a value is a 500.
     for name, values in _params(request).lists():
         if "\x00" in name or any("\x00" in value for value in values):
             raise Refused(400, _("Parameters must not contain NUL characters."))
+    if any("\x00" in str(value) for value in path_values.values()):
+        raise Refused(400, _("Parameters must not contain NUL characters."))
 
 
 def _check_jurisdiction(request: HttpRequest) -> None:
@@ -174,7 +177,7 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
     ids = comma_list(params.get("service_request_id"))
     if ids:
         # The spec: a list of ids overrides every other filter.
-        wanted = [n for n in map(_row_id, ids[:MAX_PAGE_SIZE]) if n is not None]
+        wanted = [n for n in map(parse_id, ids[:MAX_PAGE_SIZE]) if n is not None]
         issues = issues.filter(pk__in=wanted)
     else:
         start, end = _date_window(params.get("start_date"), params.get("end_date"))
@@ -207,7 +210,7 @@ def request_detail(request: HttpRequest, fmt: str, request_id: str) -> HttpRespo
     issues = serializers.requests_queryset()
     if extensions:
         issues = issues.prefetch_related(Prefetch("timeline", queryset=public_timeline()))
-    row_id = _row_id(request_id)
+    row_id = parse_id(request_id)
     issue = issues.filter(pk=row_id).first() if row_id is not None else None
     if issue is None:
         raise Refused(404, _("Unknown service_request_id: %(id)s.") % {"id": request_id})
@@ -217,7 +220,13 @@ def request_detail(request: HttpRequest, fmt: str, request_id: str) -> HttpRespo
 
 @open311_view(("GET",))
 def token(request: HttpRequest, fmt: str, token: str) -> HttpResponse:
-    report = Report.objects.filter(tracking_code=token, hidden=False, issue__hidden=False).first()
+    # Tokens are tracking codes: forgive case, spaces and separators as the tracking page does.
+    code = normalize_tracking_code(token)
+    report = (
+        Report.objects.filter(tracking_code=code, hidden=False, issue__hidden=False).first()
+        if code
+        else None
+    )
     if report is None:
         raise Refused(404, _("Unknown token: %(t)s.") % {"t": token})
     data = [{"service_request_id": str(report.issue_id), "token": report.tracking_code}]
@@ -297,7 +306,7 @@ def _location(params: Any) -> tuple[Any, Any]:
         return found
     address_id = params.get("address_id", "").strip()
     if address_id:
-        segment_id = _row_id(address_id)
+        segment_id = parse_id(address_id)
         segment = (
             RoadSegment.objects.filter(pk=segment_id).first() if segment_id is not None else None
         )
@@ -318,11 +327,6 @@ def _attributes(params: Any) -> dict[str, Any]:
         code, many = match.group(1), bool(match.group(2))
         answers[code] = list(values) if many or len(values) > 1 else values[0]
     return answers
-
-
-def _row_id(raw: str) -> int | None:
-    """Read a database id: ASCII digits that fit a bigint, else None (unknown, never a 500)."""
-    return int(raw) if ROW_ID.fullmatch(raw.strip()) else None
 
 
 def _flag(raw: str | None) -> bool:
@@ -408,7 +412,7 @@ def _create_update(request: HttpRequest, fmt: str) -> HttpResponse:
     request_id = params.get("service_request_id", "").strip()
     if not request_id:
         raise Refused(400, _("service_request_id is required."))
-    row_id = _row_id(request_id)
+    row_id = parse_id(request_id)
     issue = Issue.objects.filter(pk=row_id, hidden=False).first() if row_id is not None else None
     if issue is None:
         raise Refused(404, _("Unknown service_request_id: %(id)s.") % {"id": request_id})

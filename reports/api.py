@@ -163,7 +163,9 @@ class IssueDetailView(generics.RetrieveAPIView):
             .prefetch_related(
                 Prefetch(
                     "reports",
-                    queryset=Report.objects.select_related("category")
+                    # Hidden reports are not even read (the serializer drops them too).
+                    queryset=Report.objects.filter(hidden=False)
+                    .select_related("category")
                     .prefetch_related(Prefetch("photos", queryset=public_photos()))
                     .order_by("created_at"),
                 ),

@@ -110,16 +110,11 @@ def reopen_issue(
     issue_id: int, *, actor: Actor, public_text: str, expected_version: int | None = None
 ) -> None:
     """Reopen a closed issue; it goes back to its department's queue."""
-    issue = Issue.objects.only("status", "merged_into").get(pk=issue_id)
-    if issue.status != Status.CLOSED:
-        raise TransitionRefused(_("Only a closed issue can be reopened."))
-    change_status(
-        issue_id,
-        Status.REOPENED,
-        actor=actor,
-        public_text=public_text,
-        expected_version=expected_version,
-    )
+    with transaction.atomic():
+        issue, _before = lock_issue(issue_id, expected_version)  # two reopens: one goes through
+        if issue.status != Status.CLOSED:
+            raise TransitionRefused(_("Only a closed issue can be reopened."))
+        change_status(issue_id, Status.REOPENED, actor=actor, public_text=public_text)
 
 
 def reply_publicly(

@@ -26,6 +26,7 @@ from backoffice.roles import Verb
 from care.models import Qualification
 from reports.models import Report
 from reports.photos import PhotoError, process_upload
+from reports.workflow import TransitionRefused
 from routing.actions import FINAL_STATES, CannotFix, StopRefused, finish_stop, give_up_stop
 from routing.actions import start_stop as start_stop_action
 from routing.models import CrewRoute
@@ -97,7 +98,7 @@ def stop_action(request: HttpRequest, pk: int, action: str) -> HttpResponseRedir
             )
         else:
             raise Http404("No such action.")
-    except (StopRefused, PhotoError) as exc:
+    except (StopRefused, PhotoError, TransitionRefused) as exc:
         messages.error(request, str(exc))
     return HttpResponseRedirect(back)
 

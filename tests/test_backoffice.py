@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from backoffice.assignment import Rule, pick
+from backoffice.assignment import Rule, best
 from backoffice.models import AssignmentRule, AuditEntry, Role, SavedFilter, StaffProfile
 from geo.models import Department
 from reports.models import Issue, Report, Status, TimelineEntry
@@ -158,12 +158,12 @@ def test_the_most_specific_assignment_rule_wins() -> None:
         Rule(department_id=6, category_id=None, group_id=None, area_id=9, order=0),
     ]
 
-    assert pick(rules, category_id=5, group_id=7, area_id=3) == 5
-    assert pick(rules, category_id=5, group_id=7, area_id=4) == 3
-    assert pick(rules, category_id=6, group_id=7, area_id=3) == 2
-    assert pick(rules, category_id=6, group_id=7, area_id=None) == 1
-    assert pick(rules, category_id=6, group_id=8, area_id=9) == 6
-    assert pick(rules, category_id=6, group_id=8, area_id=None) is None
+    assert best(rules, category_id=5, group_id=7, area_id=3).department_id == 5
+    assert best(rules, category_id=5, group_id=7, area_id=4).department_id == 3
+    assert best(rules, category_id=6, group_id=7, area_id=3).department_id == 2
+    assert best(rules, category_id=6, group_id=7, area_id=None).department_id == 1
+    assert best(rules, category_id=6, group_id=8, area_id=9).department_id == 6
+    assert best(rules, category_id=6, group_id=8, area_id=None) is None
 
 
 def test_merge_and_split_from_the_issue_page(territory: Territory, operator: Client) -> None:
@@ -279,3 +279,12 @@ def test_assignment_rules_also_choose_the_operator_group(
         assert f'href="/office/issues/{east}/"' in html
         assert f'href="/office/issues/{west}/"' not in html
     assert "URP Nord" in operator.get(f"/office/issues/{east}/").content.decode()
+
+
+def test_bulk_changes_leave_closed_issues_alone(territory: Territory, operator: Client) -> None:
+    closed = report()
+    act(operator, closed, "close", reason="fixed", text="Fatto.")
+
+    operator.post("/office/bulk/", {"issues": [closed], "action": "status", "status": "assigned"})
+
+    assert Issue.objects.get(pk=closed).status == Status.CLOSED  # reopened only from its page

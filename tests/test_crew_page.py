@@ -16,6 +16,7 @@ from django.utils import timezone
 from PIL import Image
 from rest_framework.test import APIClient
 
+from clustering.actions import merge_issues
 from reports import tasks
 from reports.models import Issue, Reporter, Status, Subscription, TimelineEntry
 from routing.models import Crew, CrewRoute, RoutePlan, RouteStop
@@ -297,3 +298,19 @@ def test_each_follower_is_written_to_in_their_own_language(
     assert "Stato: in esame" in message.body  # back to the department: under review
     assert "il luogo non è raggiungibile" in message.body
     assert CREW_NOTE not in message.body
+
+
+def test_a_stop_whose_issue_was_merged_meanwhile_says_so_instead_of_failing(
+    territory: Territory, crew: Crew, phone: Client
+) -> None:
+    stop = todays_route(territory, count=2).stops.get(position=1)
+    other = RouteStop.objects.exclude(pk=stop.pk).get()
+    merge_issues(
+        Issue.objects.get(pk=stop.issue_id), Issue.objects.get(pk=other.issue_id), actor=None
+    )
+
+    html = act(phone, stop, "cannot_fix", reason="no_access", note="chiuso")
+
+    assert "was merged into issue" in html
+    stop.refresh_from_db()
+    assert stop.state == RouteStop.State.PLANNED

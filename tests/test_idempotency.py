@@ -84,6 +84,7 @@ def test_the_same_key_sent_five_times_at_once_files_one_report(transactional_db:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+        assert not thread.is_alive(), "a submission hung"
 
     assert errors == []
     assert Report.objects.count() == 1

@@ -175,7 +175,10 @@ def test_a_storm_of_changes_is_published_at_most_once_per_interval_and_never_los
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(layer, "VERSION_MIN_INTERVAL_S", 1)
-    monkeypatch.setattr("maps_static.tasks.rebuild_public_snapshot.apply_async", lambda **kw: None)
+    queued: list[dict[str, Any]] = []
+    monkeypatch.setattr(
+        "maps_static.tasks.rebuild_public_snapshot.apply_async", lambda **kw: queued.append(kw)
+    )
     issue = make_issue(territory.pothole)
     params = {"bbox": BBOX, "zoom": 19}
     etag = client.get("/map/viewport", params)["ETag"]
@@ -199,6 +202,7 @@ def test_a_storm_of_changes_is_published_at_most_once_per_interval_and_never_los
     fresh = client.get("/map/viewport", params, HTTP_IF_NONE_MATCH=first["ETag"])
     assert fresh.status_code == 200
     assert fresh.json()["cells"][0]["s"] == "open"
+    assert len(queued) == 1  # one snapshot rebuild for the whole storm
 
 
 def test_the_popup_summary_is_public_and_carries_the_first_thumbnail(
