@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from backoffice.audit import record
 from clustering.models import Separation
-from reports.actions import recentre, refresh_issue
+from reports.actions import refresh_issue
 from reports.models import (
     CloseReason,
     Issue,
@@ -68,8 +68,7 @@ def merge_issues(
         target.first_reported_at = min(target.first_reported_at, source.first_reported_at)
         target.due_at = min(d for d in (target.due_at, source.due_at, now) if d is not None)
         target.version += 1
-        recentre(target)
-        refresh_issue(target)
+        refresh_issue(target, recentre=True)
         data = {"automatic": automatic, "source": source.pk, "target": target.pk}
         if not automatic:
             record(actor, "issue.merge", source, after=data)
@@ -143,8 +142,7 @@ def split_reports(
         )
         for changed in (issue, new):
             changed.version += 1
-            recentre(changed)
-            refresh_issue(changed)
+            refresh_issue(changed, recentre=True)
     return new
 
 

@@ -289,6 +289,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
+# Celery closes the database connection around every task unless told to reuse it: a new
+# PostgreSQL session per task, whose first PostGIS query costs ~40 ms of database CPU
+# (bench/scale.py). Reused instead, as the web does (CONN_MAX_AGE), and closed after a task
+# that failed or will retry (config/celery.py), so a dropped connection is replaced.
+CELERY_DB_REUSE_MAX = 1000
 # Publishing must not hang a request when the broker is down: the outbox keeps the message.
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
 CELERY_BROKER_TRANSPORT_OPTIONS = {

@@ -50,6 +50,19 @@ def reverse_geocode(lat: float, lon: float) -> str:
     return address
 
 
+def address_at_once(lat: float, lon: float) -> str | None:
+    """The address of a point when it can be had without waiting on another service.
+
+    Offline it is the nearest imported street, one indexed query: a submission stores it
+    with the report (bench/scale.py: a background task per submission only for this cost more
+    than the rest of the submission). None with GEOCODER="nominatim": ask reverse_geocode in
+    the background.
+    """
+    if settings.GEOCODER != "offline":
+        return None
+    return nearest_street_name(lat, lon)
+
+
 def nominatim_address(lat: float, lon: float) -> str:
     """Ask Nominatim for "road house_number, suburb"; raise GeopyError when it fails."""
     geocoder = Nominatim(

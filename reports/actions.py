@@ -9,8 +9,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.contrib.gis.db.models import Collect
-from django.contrib.gis.db.models.functions import Centroid
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -25,9 +23,10 @@ from clustering.candidates import (
     search_reach_m,
 )
 from clustering.match import Incoming, choose_issue
+from geo.geocode import address_at_once
 from geo.models import Area
-from geo.querysets import area_at
-from geo.units import WGS84, make_point
+from geo.querysets import Latitude, Longitude, area_at
+from geo.units import make_point
 from maps_static.tasks import public_layer_changed
 from outbox.actions import enqueue
 from reports import tasks
@@ -103,18 +102,41 @@ class NewReport:
     area: Area | NotLookedUp | None = NOT_LOOKED_UP
 
 
+# What a report joining an issue reads and refresh_issue writes: saving an issue loaded with
+# only these writes only these (bench/scale.py: the whole row, read and written, was ~1 ms of
+# every submission's Python).
+JOINED_ISSUE_FIELDS = (
+    "status",
+    "address",
+    "first_reported_at",
+    "last_reported_at",
+    "due_at",
+    "location",
+    "emergency",
+    "report_count",
+    "supporter_count",
+    "priority",
+    "priority_explained",
+    "updated_at",
+    "category__base_severity",
+)
+
+
 def submit_report(new: NewReport) -> Report:
     """File a citizen's report: store it with its photos and attach it to an issue.
 
     The report joins the best open duplicate issue (clustering.match) or opens a new one,
     inside one transaction that holds an advisory lock on its neighbourhood, so that reports of
     the same problem sent at the same moment end in one issue. All or nothing: on any error no
-    row and no stored photo file is left behind. Background work (thumbnails, address,
-    emergency alert) is queued only once the transaction commits.
+    row and no stored photo file is left behind. Background work (thumbnails, an address from
+    Nominatim, the emergency alert) is queued only once the transaction commits; the offline
+    address (the nearest imported street) is stored with the report.
     """
     point = make_point(new.lat, new.lon)
     area = area_at(point) if isinstance(new.area, NotLookedUp) else new.area
     params = match_params(new.category.match_whole_group)
+    # None: asked of Nominatim in the background (after_report_submitted).
+    address = address_at_once(new.lat, new.lon)
     stored_files: list[str] = []
     try:
         with transaction.atomic():
@@ -140,15 +162,23 @@ def submit_report(new: NewReport) -> Report:
                 params,
             )
             if decision.issue_id is None:
-                issue = _open_issue(new, point, area, now)
+                issue = _open_issue(new, point, area, address or "", now)
             else:
-                issue = Issue.objects.select_for_update().get(pk=decision.issue_id)
+                issue = (
+                    Issue.objects.select_for_update(of=("self",))
+                    .select_related("category")
+                    .only(*JOINED_ISSUE_FIELDS)
+                    .get(pk=decision.issue_id)
+                )
+                if address and not issue.address:
+                    issue.address = address
             reporter = reporter_for(new.contact, new.language, new.user)
             report = Report.objects.create(
                 issue=issue,
                 category=new.category,
                 location=point,
                 location_accuracy_m=new.accuracy_m,
+                address=address or "",
                 area=area,
                 description=new.description,
                 answers=dict(new.answers),
@@ -172,7 +202,6 @@ def submit_report(new: NewReport) -> Report:
             for position, photo in enumerate(new.photos):
                 _store_photo(report, photo, position, stored_files)
             if decision.issue_id is not None:
-                recentre(issue)
                 TimelineEntry.objects.create(
                     issue=issue, kind=TimelineEntry.Kind.REPORT_ADDED, data={"report": report.pk}
                 )
@@ -185,8 +214,9 @@ def submit_report(new: NewReport) -> Report:
                     data={"report": report.pk},
                 )
             subscribe(issue, reporter)
-            refresh_issue(issue, now=now)
-            enqueue(tasks.after_report_submitted, report.pk)
+            refresh_issue(issue, now=now, recentre=decision.issue_id is not None)
+            if new.photos or address is None:
+                enqueue(tasks.after_report_submitted, report.pk)
             if new.emergency:
                 enqueue(tasks.alert_emergency_contact, issue.pk)
                 enqueue(replan_for_emergency, issue.pk)
@@ -197,7 +227,7 @@ def submit_report(new: NewReport) -> Report:
     return report
 
 
-def _open_issue(new: NewReport, point: Any, area: Any, now: Any) -> Issue:
+def _open_issue(new: NewReport, point: Any, area: Any, address: str, now: Any) -> Issue:
     category = new.category
     take_in_charge_due_at, due_at = deadlines(
         now, category.take_in_charge_working_days, category.sla_working_days
@@ -209,6 +239,7 @@ def _open_issue(new: NewReport, point: Any, area: Any, now: Any) -> Issue:
         operator_group_id=assignment.operator_group_id,
         area=area,
         location=point,
+        address=address,
         status=Status.NEW,
         first_reported_at=now,
         last_reported_at=now,
@@ -217,14 +248,6 @@ def _open_issue(new: NewReport, point: Any, area: Any, now: Any) -> Issue:
     )
     TimelineEntry.objects.create(issue=issue, kind=TimelineEntry.Kind.CREATED, status=Status.NEW)
     return issue
-
-
-def recentre(issue: Issue) -> None:
-    """Move the issue's centre to the mean position of its reports (saved by refresh_issue)."""
-    centre = issue.reports.aggregate(centre=Centroid(Collect("location")))["centre"]
-    if centre is not None:
-        centre.srid = WGS84
-        issue.location = centre
 
 
 def subscribe(issue: Issue, reporter: Reporter | None) -> bool:
@@ -276,21 +299,35 @@ def _already_counted(issue: Issue, reporter: Reporter | None, session_hash: str)
     return bool(session_hash) and issue.supporters.filter(session_hash=session_hash).exists()
 
 
-def refresh_issue(issue: Issue, *, now: dt.datetime | None = None) -> None:
+def refresh_issue(issue: Issue, *, now: dt.datetime | None = None, recentre: bool = False) -> None:
     """Recompute an issue's counters, emergency flag and priority from its rows, and save it.
 
     People are counted once each: reporters and supporters with the same contact are one
-    person; anonymous reports and supporters count one each.
+    person; anonymous reports and supporters count one each. With `recentre`, the issue's
+    centre moves to the mean position of its reports (after a report joined, a merge or a
+    split), read from the same rows.
     """
     now = now or timezone.now()
+    rows = issue.reports.annotate(lon=Longitude("location"), lat=Latitude("location"))
     reports = list(
-        issue.reports.values_list(
-            "reporter_id", "urgency", "emergency", "created_at", "reporter__reliability"
+        rows.values_list(
+            "reporter_id",
+            "urgency",
+            "emergency",
+            "created_at",
+            "reporter__reliability",
+            "lon",
+            "lat",
         )
     )
     supporters = list(issue.supporters.values_list("reporter_id", flat=True))
     known = {r[0] for r in reports if r[0]} | {s for s in supporters if s}
     anonymous = sum(1 for r in reports if r[0] is None) + sum(1 for s in supporters if s is None)
+    if recentre and reports:
+        # The centroid of a collection of points is their mean (as ST_Centroid computes it).
+        issue.location = make_point(
+            sum(r[6] for r in reports) / len(reports), sum(r[5] for r in reports) / len(reports)
+        )
     issue.report_count = len(reports)
     issue.supporter_count = len(supporters)
     issue.emergency = any(r[2] for r in reports)

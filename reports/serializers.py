@@ -11,13 +11,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from geo.querysets import area_at, inside_municipality
+from geo.querysets import inside_municipality, place_at
 from geo.units import make_point
+from reports import catalogue
 from reports.actions import Contact, NewReport
-from reports.answers import AnswersInvalid, QuestionSpec, validate_answers
+from reports.answers import AnswersInvalid, validate_answers
+from reports.catalogue import Offer
 from reports.models import Category, Channel, Issue, Photo, Question, Report, TimelineEntry
 from reports.photos import PhotoError, ProcessedPhoto, process_upload
-from reports.querysets import categories_offered
 
 PRIORITY_FACTOR_LABELS = {
     "severity": lambda: _("category severity"),
@@ -36,18 +37,6 @@ class FiniteFloatField(serializers.FloatField):
         if not math.isfinite(value):
             self.fail("invalid")
         return value
-
-
-def question_specs(category: Category) -> list[QuestionSpec]:
-    return [
-        QuestionSpec(
-            code=q.code,
-            kind=q.kind,
-            required=q.required,
-            choice_keys=tuple(c["key"] for c in q.choices),
-        )
-        for q in category.questions.all()
-    ]
 
 
 class ReportSubmissionSerializer(serializers.Serializer):
@@ -99,15 +88,11 @@ class ReportSubmissionSerializer(serializers.Serializer):
     # Staff taking a report on the phone complete the required answers later.
     answers_required = True
 
-    def validate_category(self, code: str) -> Category:
-        category = (
-            Category.objects.filter(code=code, active=True)
-            .select_related("redirect_body", "department")
-            .first()
-        )
-        if category is None:
+    def validate_category(self, code: str) -> Offer:
+        found = catalogue.offer(code)
+        if found is None:
             raise serializers.ValidationError(_("Unknown or inactive category."))
-        return category
+        return found
 
     def validate_answers(self, value: Any) -> dict[str, Any]:
         if isinstance(value, str):
@@ -136,12 +121,13 @@ class ReportSubmissionSerializer(serializers.Serializer):
         return processed
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        point = make_point(attrs["lat"], attrs["lon"])
-        if not inside_municipality(point):
+        inside, area = place_at(make_point(attrs["lat"], attrs["lon"]))
+        if not inside:
             raise serializers.ValidationError(
                 {"location": _("This place is outside the municipality's territory.")}
             )
-        category: Category = attrs["category"]
+        offer: Offer = attrs["category"]
+        category = offer.category
         if not category.handled_by_municipality:
             raise serializers.ValidationError(
                 {
@@ -149,12 +135,12 @@ class ReportSubmissionSerializer(serializers.Serializer):
                     % {"where": category.redirect_instructions or category.redirect_body or "-"}
                 }
             )
-        attrs["area"] = area_at(point)  # handed to submit_report, which needs it too
-        if not categories_offered(attrs["area"]).filter(pk=category.pk).exists():
+        attrs["area"] = area  # handed to submit_report, which needs it too
+        if not offer.offered_in(area.pk if area else None):
             raise serializers.ValidationError(
                 {"category": _("This category is not offered at this place.")}
             )
-        specs = question_specs(category)
+        specs = list(offer.questions)
         if not self.answers_required:
             specs = [replace(spec, required=False) for spec in specs]
         try:
@@ -169,7 +155,7 @@ class ReportSubmissionSerializer(serializers.Serializer):
             lat=data["lat"],
             lon=data["lon"],
             accuracy_m=data["accuracy_m"],
-            category=data["category"],
+            category=data["category"].category,
             description=data["description"].strip(),
             answers=data["answers"],
             urgency=data["urgency"],
@@ -412,10 +398,10 @@ class NearbyQuerySerializer(serializers.Serializer):
     category = serializers.CharField(max_length=60)
 
     def validate_category(self, code: str) -> Category:
-        category = Category.objects.filter(code=code, active=True).select_related("group").first()
-        if category is None:
+        found = catalogue.offer(code)
+        if found is None:
             raise serializers.ValidationError(_("Unknown or inactive category."))
-        return category
+        return found.category
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not inside_municipality(make_point(attrs["lat"], attrs["lon"])):
