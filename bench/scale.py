@@ -582,6 +582,8 @@ class Services:
                 "worker",
                 "--loglevel=WARNING",
                 "--concurrency=2",
+                # Tasks an earlier run left in the queue are not this run's work.
+                "--purge",
             ],
             cwd=ROOT,
             env=env,
@@ -612,14 +614,13 @@ class Services:
         }
 
     def cpu_s(self) -> dict[str, float]:
-        """CPU seconds used so far by the web and the worker processes.
-
-        (PostgreSQL's share is not counted: its backends come and go, and the server is
-        shared with other users.)
-        """
+        """CPU seconds used so far by the web and the worker processes, and by the
+        PostgreSQL sessions on the benchmark database (web and worker keep theirs open:
+        CONN_MAX_AGE, CELERY_DB_REUSE_MAX; the server's own processes are not counted)."""
         used = {}
         for name, proc in (("web", self.web), ("worker", self.worker)):
             used[name] = sum(_cpu_s(pid) for pid in [proc.pid, *_children(proc.pid)])
+        used["database"] = sum(_cpu_s(pid) for pid in _database_sessions())
         return used
 
     def stop(self) -> None:
@@ -632,6 +633,18 @@ class Services:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+
+
+def _database_sessions() -> list[int]:
+    import psycopg
+
+    dsn = os.environ["BENCH_DATABASE_URL"].replace("postgis://", "postgresql://")
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return [pid for (pid,) in rows]
 
 
 def _children(pid: int) -> list[int]:

@@ -4,6 +4,7 @@ import datetime as dt
 import threading
 
 import pytest
+from django.conf import settings
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
@@ -138,3 +139,20 @@ def test_open311_list_can_walk_the_public_date_index(api: APIClient, territory: 
         plan = rows.explain()
 
     assert "issue_public_recent" in plan, plan
+
+
+def test_a_statement_run_again_and_again_is_planned_once_per_connection(
+    territory: Territory,
+) -> None:
+    """DB_PREPARE_THRESHOLD: the database plans a repeated statement once (a prepared
+    statement of this session), not at every run."""
+
+    def prepared() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+            return int(cursor.fetchone()[0])
+
+    before = prepared()
+    for _ in range(settings.DB_PREPARE_THRESHOLD + 1):
+        list(Issue.objects.filter(category=territory.pothole).values_list("pk"))
+    assert prepared() > before
