@@ -127,6 +127,10 @@ def build_city(historical: int, open_count: int, seed: int, reload: bool) -> dic
         connection.close()
         _drop_database(os.environ["BENCH_DATABASE_URL"])
         setup_django()
+        # This process fetched the PostGIS types' OIDs from the dropped database: fetch them
+        # again (server-side binding sends them with every geometry parameter).
+        connection.ensure_connection()
+        connection.register_geometry_adapters(connection.connection, clear_caches=True)  # type: ignore[attr-defined]
     call_command("load_demo", reports=30, verbosity=0)
     get_user_model().objects.create_superuser("bench-admin", "", "bench-admin")
     _copy_city(historical, open_count, np.random.default_rng(seed))
