@@ -4,6 +4,7 @@
         [--time-limit 5] [--reference-s 60] [--seeds 3] [--weight-scale 1]
         [--out bench/results/routing.json]
         [--pgrouting DSN] [--libraries]
+        [--tables day,same_work,all_fit,tour] [--reference-cache FILE]
 
 Instances are generated on the road graph of fixtures/osm/helsinki.osm.pbf with a fixed seed:
 N open issues at random places along the drivable streets, a realistic priority mix (2%
@@ -42,6 +43,12 @@ every plan is still scored with the weights as generated.
 With --libraries, "ortools distance" rows search the distance objective with OR-Tools rather
 than PyVRP, the comparison behind the choice of PyVRP for it. With --pgrouting DSN, the
 matrices are also timed against pgr_dijkstraCostMatrix on the same nodes.
+
+To iterate on one table: --tables picks the tables to run (e.g. `--instances 500x4 --tables
+tour`), and --reference-cache FILE keeps the reference rows (minutes each) in FILE, reused
+for the same instance, seed, --reference-s, --seeds and library versions. The reference runs
+the planner itself for longer: a cache made before a change to the planner holds the old
+planner's reference, which is the point when comparing changes, but not for a final table.
 
 Columns: stops served and left out; the weight served ("value kept"); road km; weighted
 lateness in weight-hours, counting a left-out stop as reached tomorrow at 07:30 (so leaving
@@ -107,26 +114,31 @@ def main(argv: list[str] | None = None) -> None:
     graph = build_graph(extract.segments)
     streets = [s.coords for s in extract.segments if s.drivable]
     print(f"road graph: {graph.node_count} nodes, {graph.duration_s.nnz} directed edges")
-    tables: dict[str, list[Row]] = {"day": [], "same_work": [], "all_fit": [], "tour": []}
+    tables: dict[str, list[Row]] = {table: [] for table in TITLES if table in args.tables}
     targets: list[dict[str, object]] = []
     scale = args.weight_scale
+    cache = ReferenceCache(args.reference_cache)
     for stops, crews in args.instances:
         name = f"{stops}x{crews}"
         problem = generate(graph, streets, stops, crews, args.seed, args.time_limit)
-        day, by_hand = run_day(problem, name, scale, args.libraries)
-        tables["day"] += day
-        same = run_urgency(same_work(problem, by_hand), name, scale, by_hand)
-        tables["same_work"] += same
-        fit = run_urgency(all_fit(problem), name, scale)
-        tables["all_fit"] += fit
-        rounds = run_tour(tour(problem), name, args.reference_s, args.seeds, args.libraries)
-        tables["tour"] += rounds
-        targets += [
-            judge_tour(name, rounds),
-            *judge_urgency(name, "all_fit", fit),
-            *judge_urgency(name, "same_work", same),
-        ]
+        by_hand = urgent_first(problem)
+        if "day" in tables:
+            tables["day"] += run_day(problem, name, scale, args.libraries, by_hand)
+        if "same_work" in tables:
+            same = run_urgency(same_work(problem, by_hand), name, scale, by_hand)
+            tables["same_work"] += same
+            targets += judge_urgency(name, "same_work", same)
+        if "all_fit" in tables:
+            fit = run_urgency(all_fit(problem), name, scale)
+            tables["all_fit"] += fit
+            targets += judge_urgency(name, "all_fit", fit)
+        if "tour" in tables:
+            rounds = run_tour(tour(problem), name, args, cache)
+            tables["tour"] += rounds
+            targets.append(judge_tour(name, rounds))
     for table, title in TITLES.items():
+        if table not in tables:
+            continue
         print(f"\n{title}\n{_header()}")
         for row in tables[table]:
             print(_line(row))
@@ -144,6 +156,7 @@ def main(argv: list[str] | None = None) -> None:
         "reference_s": args.reference_s,
         "seeds": args.seeds,
         "weight_scale": scale,
+        "tables": list(tables),
         "machine": _machine(),
         **{table: [row.__dict__ for row in rows] for table, rows in tables.items()},
         "targets": targets,
@@ -228,10 +241,9 @@ def weighted(problem: Problem, scale: float) -> Problem:
     return replace(problem, stops=[replace(s, weight=s.weight * scale) for s in problem.stops])
 
 
-def run_day(problem: Problem, name: str, scale: float, libraries: bool) -> tuple[list[Row], Plan]:
-    """The over-full day; also return the hand dispatch's plan, whose work `same_work` reuses."""
+def run_day(problem: Problem, name: str, scale: float, libraries: bool, by_hand: Plan) -> list[Row]:
+    """The over-full day, with the hand dispatch's plan (`same_work` reuses its work)."""
     distance = replace(problem, objective="distance")
-    by_hand = urgent_first(problem)
     rows = [
         score(name, "planner urgency", problem, solve(weighted(problem, scale))),
         score(name, "planner distance", problem, solve(distance)),
@@ -239,7 +251,7 @@ def run_day(problem: Problem, name: str, scale: float, libraries: bool) -> tuple
     ]
     if libraries:
         rows.append(score(name, "ortools distance", problem, ortools_distance(distance)))
-    return rows, by_hand
+    return rows
 
 
 def run_urgency(work: Problem, name: str, scale: float, by_hand: Plan | None = None) -> list[Row]:
@@ -252,18 +264,47 @@ def run_urgency(work: Problem, name: str, scale: float, by_hand: Plan | None = N
 
 
 def run_tour(
-    problem: Problem, name: str, reference_s: float, seeds: int, libraries: bool
+    problem: Problem, name: str, args: argparse.Namespace, cache: "ReferenceCache"
 ) -> list[Row]:
-    """The planner with `seeds` seeds (its result depends on the seed more than on the time),
-    then the reference."""
+    """The planner with --seeds seeds (its result depends on the seed more than on the time),
+    then the reference (from the cache when it holds it)."""
     rows = [
         score(name, f"planner distance s{k}", problem, solve(replace(problem, seed=k)))
-        for k in range(seeds)
+        for k in range(args.seeds)
     ]
-    if libraries:
+    if args.libraries:
         rows.append(score(name, "ortools distance", problem, ortools_distance(problem)))
-    rows.append(score(name, "reference", problem, reference(problem, reference_s, seeds)))
+    key = f"{name} seed {args.seed}, {args.reference_s} s x {args.seeds}, {_versions()}"
+    cached = cache.get(key)
+    if cached is None:
+        cached = score(name, "reference", problem, reference(problem, args.reference_s, args.seeds))
+        cache.put(key, cached)
+    rows.append(cached)
     return rows
+
+
+class ReferenceCache:
+    """Reference rows kept in a JSON file across runs (--reference-cache); no file, no cache."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.rows: dict[str, dict[str, object]] = {}
+        if path is not None and path.exists():
+            self.rows = json.loads(path.read_text())
+
+    def get(self, key: str) -> Row | None:
+        row = self.rows.get(key)
+        if row is None:
+            return None
+        print(f"reference from {self.path}: {key}")
+        return Row(**row)  # type: ignore[arg-type]
+
+    def put(self, key: str, row: Row) -> None:
+        if self.path is None:
+            return
+        self.rows[key] = row.__dict__
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps(self.rows, indent=2))
 
 
 def judge_tour(name: str, rounds: list[Row]) -> dict[str, object]:
@@ -414,6 +455,10 @@ def _line(row: Row) -> str:
     )
 
 
+def _versions() -> str:
+    return f"pyvrp {version('pyvrp')}, ortools {version('ortools')}"
+
+
 def _machine() -> dict[str, object]:
     return {
         "cpu_count": os.cpu_count(),
@@ -482,7 +527,27 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--libraries", action="store_true", help="add OR-Tools rows for the distance objective"
     )
+    parser.add_argument(
+        "--tables",
+        default=",".join(TITLES),
+        type=_tables,
+        help="tables to run, comma-separated (day, same_work, all_fit, tour)",
+    )
+    parser.add_argument(
+        "--reference-cache",
+        type=Path,
+        metavar="FILE",
+        help="keep the tour's reference rows in FILE and reuse them (same instance and options)",
+    )
     return parser.parse_args(argv)
+
+
+def _tables(text: str) -> list[str]:
+    tables = text.split(",")
+    unknown = [table for table in tables if table not in TITLES]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown tables: {', '.join(unknown)}")
+    return tables
 
 
 if __name__ == "__main__":
