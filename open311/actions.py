@@ -1,15 +1,14 @@
 """Open311 domain operations: API keys and their rate limit, citizens' updates to requests."""
 
 import secrets
-import time
 from typing import Any
 
-from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from config.ratelimit import count_call
 from open311.models import ApiKey, hash_key, new_key
 from reports.actions import Contact, PhotoStorageError, reporter_for, subscribe
 from reports.models import Issue, TimelineEntry
@@ -47,20 +46,8 @@ def authenticate(raw_key: str) -> ApiKey | None:
 
 
 def within_rate_limit(key: ApiKey) -> bool:
-    """Count one call with `key` in the current minute; False once over its limit.
-
-    A fixed one-minute window in the shared cache (Redis in production): every web process
-    counts into the same key, and cache.incr is atomic there.
-    """
-    window = int(time.time() // RATE_WINDOW_S)
-    counter = f"open311:rate:{key.pk}:{window}"
-    cache.add(counter, 0, timeout=RATE_WINDOW_S * 2)
-    try:
-        calls = cache.incr(counter)
-    except ValueError:  # expired between add and incr: this call opens a new window
-        cache.set(counter, 1, timeout=RATE_WINDOW_S * 2)
-        calls = 1
-    return calls <= key.rate_limit_per_minute
+    """Count one call with `key` in the current minute; False once over its limit."""
+    return count_call(f"open311:{key.pk}", RATE_WINDOW_S) <= key.rate_limit_per_minute
 
 
 def record_citizen_update(

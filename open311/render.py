@@ -89,10 +89,6 @@ def _text(value: Any) -> str | None:
     return NOT_XML.sub("\ufffd", str(value))
 
 
-def comma_list(raw: str | None) -> list[str]:
-    return [part.strip() for part in (raw or "").split(",") if part.strip()]
-
-
 def flatten(messages: Any, prefix: str = "") -> Iterable[str]:
     """Turn DRF's nested error details into "field: message" lines."""
     if isinstance(messages, Mapping):

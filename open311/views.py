@@ -26,13 +26,14 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework.exceptions import ValidationError
 
 from config.ids import parse_id
+from config.params import comma_list
 from geo.geocode import forward_geocode
 from geo.models import RoadSegment
 from open311 import serializers
 from open311.actions import authenticate, record_citizen_update, within_rate_limit
 from open311.fetch import MediaRefused, fetch_media
 from open311.models import ApiKey
-from open311.render import comma_list, errors, flatten, respond
+from open311.render import errors, flatten, respond
 from reports.actions import Contact, PhotoStorageError, submit_report
 from reports.models import Category, Channel, Issue, Report, Status, TimelineEntry
 from reports.photos import PhotoError, process_upload

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -19,6 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from backoffice.models import Draft
+from config.ratelimit import count_call
 from privacy.actions import drafts_with_email, email_fingerprint, reporters_with_email
 from reports.models import Reporter
 
@@ -79,16 +79,11 @@ def _ids(value: object) -> list[int]:
 def over_rate_limit(client: str, email: str) -> bool:
     """Count one request per client address and per e-mail address; True when over the limit."""
     limit = settings.PRIVACY_REQUESTS_PER_HOUR
-    over = False
-    for key in (f"privacy:client:{client}", f"privacy:email:{email_fingerprint(email)}"):
-        cache.add(key, 0, timeout=RATE_WINDOW_S)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr: this request opens a new window
-            cache.set(key, 1, timeout=RATE_WINDOW_S)
-            count = 1
-        over = over or count > limit
-    return over
+    counts = [
+        count_call(f"privacy:client:{client}", RATE_WINDOW_S),
+        count_call(f"privacy:email:{email_fingerprint(email)}", RATE_WINDOW_S),
+    ]
+    return max(counts) > limit
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from backoffice.permissions import StaffVerb, issue_for
 from backoffice.roles import Verb
 from clustering.actions import ClusteringRefused, merge_issues, split_reports
 from clustering.candidates import nearby_open_issues, recent_descriptions
+from config.params import comma_list
 from geo.querysets import area_at, inside_municipality
 from geo.units import WGS84, make_point
 from reports.actions import IssueClosed, PhotoStorageError, submit_report, support_issue
@@ -195,10 +196,6 @@ def parse_bbox(raw: str) -> Polygon:
     bbox = Polygon.from_bbox((min_lon, min_lat, max_lon, max_lat))
     bbox.srid = WGS84
     return bbox
-
-
-def comma_list(raw: str | None) -> list[str]:
-    return [part.strip() for part in (raw or "").split(",") if part.strip()]
 
 
 @extend_schema(
