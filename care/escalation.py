@@ -74,7 +74,7 @@ def due_escalations(now: dt.datetime) -> list[DueEscalation]:
     )
     fired = set(
         Escalation.objects.filter(issue__in=overdue.values("pk")).values_list(
-            "issue_id", "level_id"
+            "issue_id", "level_id", "deadline_at"
         )
     )
     due: list[DueEscalation] = []
@@ -89,12 +89,12 @@ def due_escalations(now: dt.datetime) -> list[DueEscalation]:
     for issue_id, category_id, group_id, due_at, take_due_at, taken_at in rows.iterator():
         chain = by_category.get(category_id) or by_group.get(group_id, [])
         for level in chain:
-            if (issue_id, level.pk) in fired:
-                continue
             deadline_at = due_at if level.deadline == Deadline.CLOSE else take_due_at
             if level.deadline == Deadline.TAKE_IN_CHARGE and taken_at is not None:
                 continue
-            if deadline_at is None or fire_at(deadline_at, level) > now:
+            if deadline_at is None or (issue_id, level.pk, deadline_at) in fired:
+                continue
+            if fire_at(deadline_at, level) > now:
                 continue
             due.append(DueEscalation(issue_id, level.pk, deadline_at))
     due.sort(key=lambda d: d.deadline_at)
@@ -113,9 +113,14 @@ def fire_escalation(due: DueEscalation, now: dt.datetime) -> bool:
             .select_related("category", "department")
             .get(pk=due.issue_id)
         )
-        # The sweep read without a lock: the issue may have moved on since.
-        if issue.status not in OPEN_STATUSES or (
-            level.deadline == Deadline.TAKE_IN_CHARGE and issue.taken_in_charge_at is not None
+        # The sweep read without a lock: the issue may have moved on since (taken in charge,
+        # closed, or reopened with new deadlines).
+        taking = level.deadline == Deadline.TAKE_IN_CHARGE
+        deadline_now = issue.take_in_charge_due_at if taking else issue.due_at
+        if (
+            issue.status not in OPEN_STATUSES
+            or (taking and issue.taken_in_charge_at is not None)
+            or deadline_now != due.deadline_at
         ):
             return False
         recipient = level.email or (issue.department.email if issue.department else "")

@@ -70,7 +70,11 @@ class EscalationLevel(models.Model):
 
 
 class Escalation(models.Model):
-    """A level that fired for an issue: the row is the claim that makes it fire once."""
+    """A level that fired for an issue's deadline: the row is the claim that makes it fire once.
+
+    A reopened issue gets new deadlines (reports.workflow.change_status), so each level can
+    fire once more for them.
+    """
 
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="escalations")
     level = models.ForeignKey(EscalationLevel, on_delete=models.PROTECT, related_name="+")
@@ -82,7 +86,9 @@ class Escalation(models.Model):
         verbose_name = _("escalation")
         verbose_name_plural = _("escalations")
         constraints = [
-            models.UniqueConstraint(fields=["issue", "level"], name="escalation_once_per_level")
+            models.UniqueConstraint(
+                fields=["issue", "level", "deadline_at"], name="escalation_once_per_deadline"
+            )
         ]
 
     def __str__(self) -> str:

@@ -18,7 +18,9 @@ from config.actors import Actor, account
 from geo.models import Department
 from outbox.actions import enqueue
 from reports import tasks
+from reports.actions import refresh_issue
 from reports.models import Category, CloseReason, Issue, Status, TimelineEntry
+from reports.sla import deadlines
 
 # What the audit log keeps of an issue before and after a change.
 AUDITED = ["status", "close_reason", "department_id", "category_id", "hidden", "version"]
@@ -61,9 +63,21 @@ def change_status(
         else:
             issue.close_reason = ""
             issue.closed_at = None
-        if status != Status.NEW and issue.taken_in_charge_at is None:
+        fields = ["status", "close_reason", "closed_at", "taken_in_charge_at"]
+        if status == Status.REOPENED:
+            # Reopened work is new work for the department: it is taken in charge again, and
+            # both deadlines count from now (a new deadline lets each escalation level fire
+            # once more, care.escalation).
+            issue.taken_in_charge_at = None
+            issue.take_in_charge_due_at, issue.due_at = deadlines(
+                now, issue.category.take_in_charge_working_days, issue.category.sla_working_days
+            )
+            fields += ["take_in_charge_due_at", "due_at"]
+        elif status != Status.NEW and issue.taken_in_charge_at is None:
             issue.taken_in_charge_at = now
-        _save(issue, ["status", "close_reason", "closed_at", "taken_in_charge_at"])
+        _save(issue, fields)
+        if status == Status.REOPENED:
+            refresh_issue(issue, now=now)  # the deadline term of the priority starts again
         entry = _public_entry(
             issue,
             TimelineEntry.Kind.STATUS,
@@ -192,6 +206,7 @@ def recategorise(
         issue.department = assignment.department
         issue.operator_group_id = assignment.operator_group_id
         _save(issue, ["category", "department", "operator_group"])
+        refresh_issue(issue, now=now)  # the new category's base severity
         _public_entry(
             issue,
             TimelineEntry.Kind.CATEGORY,

@@ -138,10 +138,13 @@ def test_changing_the_category_reroutes_by_the_assignment_rules(
     )
     west_issue = report(moved(INSIDE, metres_east=-300))
     east_issue = report(moved(INSIDE, metres_east=300))
+    pothole_priority = Issue.objects.get(pk=west_issue).priority
 
     act(operator, west_issue, "recategorise", category=territory.streetlight.pk)
     act(operator, east_issue, "recategorise", category=territory.streetlight.pk)
 
+    # A street light's base severity is lower than a pothole's: the priority follows it.
+    assert Issue.objects.get(pk=west_issue).priority < pothole_priority
     assert Issue.objects.get(pk=west_issue).department == territory.lighting
     assert Issue.objects.get(pk=east_issue).department == east_office
     new_east = report(moved(INSIDE, metres_east=500, metres_north=200), category="streetlight")

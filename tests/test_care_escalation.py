@@ -13,9 +13,10 @@ from django.test import Client
 
 from care.escalation import DueEscalation, due_escalations, fire_escalation, run_escalations
 from care.models import Deadline, Escalation, EscalationLevel
-from reports.models import Issue, Status, TimelineEntry
+from reports.actions import refresh_issue
+from reports.models import CloseReason, Issue, Status, TimelineEntry
 from reports.sla import deadlines
-from reports.workflow import take_in_charge
+from reports.workflow import change_status, take_in_charge
 from tests.factories import INSIDE, Territory, moved
 from tests.test_backoffice import report
 
@@ -221,3 +222,27 @@ def test_escalations_stay_off_the_public_page(territory: Territory) -> None:
     page = Client().get(f"/issues/{issue.pk}/").content.decode()
 
     assert "Control body" not in page and "escalat" not in page.lower()
+
+
+def test_a_reopened_issue_gets_new_deadlines_and_escalates_again(territory: Territory) -> None:
+    levels = chain(territory)
+    issue = opened_at(report(), MONDAY)
+    take_in_charge(issue.pk, actor=None)
+    reopened_at = dt.datetime(2027, 1, 11, 10, 0, tzinfo=ROME)
+    assert run_escalations(reopened_at) == 3  # every closing level; it was taken in charge
+    refresh_issue(Issue.objects.get(pk=issue.pk), now=reopened_at)
+    overdue_priority = Issue.objects.get(pk=issue.pk).priority
+    change_status(issue.pk, Status.CLOSED, actor=None, close_reason=CloseReason.FIXED)
+
+    change_status(issue.pk, Status.REOPENED, actor=None, now=reopened_at)
+
+    issue.refresh_from_db()
+    assert issue.taken_in_charge_at is None  # the department acknowledges it again
+    assert (issue.take_in_charge_due_at, issue.due_at) == deadlines(reopened_at, 2, 3)
+    assert issue.priority < overdue_priority  # the deadline term counts to the new due date
+    assert run_escalations(reopened_at + dt.timedelta(hours=1)) == 0
+    run_escalations(issue.take_in_charge_due_at)
+    untaken = Escalation.objects.filter(issue=issue, level=levels["untaken"])
+    assert [e.deadline_at for e in untaken] == [issue.take_in_charge_due_at]
+    assert run_escalations(dt.datetime(2027, 2, 1, tzinfo=ROME)) == 3  # the closing levels again
+    assert Escalation.objects.filter(issue=issue).count() == 7
