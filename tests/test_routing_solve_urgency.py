@@ -5,8 +5,8 @@ import math
 import numpy as np
 
 from routing.baseline import urgent_first
-from routing.ortools_model import COMPACT_MIN_STOPS, compact_start, start_cost
-from routing.solve import LATENESS_PER_WEIGHT, Crew, Problem, Stop, prepare, solve, validate
+from routing.ortools_model import COMPACT_MIN_STOPS, compact_start, every_crew_working, start_cost
+from routing.solve import LATENESS_PER_WEIGHT, Crew, Leg, Problem, Stop, prepare, solve, validate
 
 
 def street(positions: list[int], stops: list[Stop], crews: list[Crew], **changes) -> Problem:
@@ -92,3 +92,17 @@ def test_a_small_problem_keeps_a_single_start() -> None:
     plan = solve(street(positions, stops, [Crew("c", 0, 0, 86_400)], time_limit_s=0.5))
 
     assert plan.routes[0].duration_s == 2_000
+
+
+def test_every_crew_working_hands_an_idle_crew_half_a_route_of_its_kind() -> None:
+    home, away = Leg(0, 0, 0, 100), Leg(1, 0, 1, 100)
+    legs = [home, away, home, away]
+
+    routes = every_crew_working([[1, 2, 3, 4, 5], [6, 7], [], [8, 9, 10]], legs)
+
+    # Crew 2 shares crew 0's depot and hours: it takes the second half of crew 0's route.
+    assert routes == [[1, 2], [6, 7], [3, 4, 5], [8, 9, 10]]
+    # No crew of its kind works: the longest route of any kind is split.
+    assert every_crew_working([[1, 2, 3, 4], [], [5]], [home, away, home]) == [[1, 2], [3, 4], [5]]
+    # A crew without a shift stays idle.
+    assert every_crew_working([[1, 2], []], [home, Leg(1, 0, 1, 0)]) == [[1, 2], []]
