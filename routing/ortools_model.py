@@ -37,6 +37,7 @@ OVERTIME_COST = 10_000  # per second past the shift end (second search only), x 
 MIN_SEARCH_S = 0.05
 COMPACT_MIN_STOPS = 30  # fewer free stops: the search from the hand start finds the best alone
 COMPACT_SHARE = 0.4  # of the time limit, to build the compact start
+IDLE_SHARE = 0.25  # of the mean stops per crew: a compact route this short is split again
 GLS = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
 FIRST_SOLUTION = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
 
@@ -126,22 +127,30 @@ def compact_start(
 
 
 def every_crew_working(orders: Sequence[Sequence[int]], legs: Sequence[Leg]) -> list[list[int]]:
-    """Give each idle crew the second half of the longest route of its kind (same depots and
-    hours; of any kind when none works), so that no crew waits all day.
+    """Give each idle or nearly idle crew (fewer than IDLE_SHARE of the mean stops per crew)
+    the second half of the longest route of its kind (same depots and hours; of any kind when
+    none works), so that no crew waits most of the day.
 
-    The shortest routes often leave a crew idle (500 stops, 4 crews from 2 depots: 3 work),
-    which is no start for urgency: the stops wait for fewer crews. Half of a route is still
-    one compact stretch of streets (bench/routing.py, 500 stops at half the lateness price:
-    the compact start went from 5-9% above the hand dispatch's objective to 7-15% below).
+    The shortest routes often leave a crew idle or nearly (500 stops, 4 crews from 2 depots:
+    3 work, or one does 5 stops), which is no start for urgency: the stops wait for fewer
+    crews. Half of a route is still one compact stretch of streets, and OR-Tools reorders each
+    crew's stops next (bench/routing.py, 500 stops: the compact start went from 5-9% above
+    the hand dispatch's objective to 7-15% below).
     """
     routes = [list(order) for order in orders]
-    for k, route in enumerate(routes):
-        if route or legs[k].end_s <= legs[k].start_s:
+    working = [k for k, leg in enumerate(legs) if leg.end_s > leg.start_s]
+    if not working:
+        return routes
+    few = IDLE_SHARE * sum(len(routes[k]) for k in working) / len(working)
+    for k in working:
+        if len(routes[k]) >= few:
             continue
-        kind = [j for j, leg in enumerate(legs) if leg == legs[k] and routes[j]]
-        donor = max(kind or range(len(routes)), key=lambda j: len(routes[j]))
+        kind = [j for j in working if legs[j] == legs[k] and j != k]
+        donor = max(kind or working, key=lambda j: len(routes[j]))
+        if len(routes[donor]) <= len(routes[k]) + 1:
+            continue
         half = len(routes[donor]) // 2
-        routes[k], routes[donor] = routes[donor][half:], routes[donor][:half]
+        routes[k], routes[donor] = routes[k] + routes[donor][half:], routes[donor][:half]
     return routes
 
 

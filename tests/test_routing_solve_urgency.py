@@ -104,5 +104,8 @@ def test_every_crew_working_hands_an_idle_crew_half_a_route_of_its_kind() -> Non
     assert routes == [[1, 2], [6, 7], [3, 4, 5], [8, 9, 10]]
     # No crew of its kind works: the longest route of any kind is split.
     assert every_crew_working([[1, 2, 3, 4], [], [5]], [home, away, home]) == [[1, 2], [3, 4], [5]]
+    # A nearly idle crew (under a quarter of the mean stops per crew) keeps its stops too.
+    nearly = every_crew_working([list(range(1, 11)), [11], list(range(12, 21))], [home, home, away])
+    assert nearly == [[1, 2, 3, 4, 5], [11, 6, 7, 8, 9, 10], list(range(12, 21))]
     # A crew without a shift stays idle.
     assert every_crew_working([[1, 2], []], [home, Leg(1, 0, 1, 0)]) == [[1, 2], []]
