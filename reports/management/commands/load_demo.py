@@ -65,13 +65,17 @@ class Command(BaseCommand):
         )
 
     def _plan_todays_routes(self) -> None:
-        """Give the demo's crews a route for today, so the crew page has something to show."""
+        """Give the demo's crews a route for today, so the crew page has something to show.
+
+        Planned for the whole shift, as in the morning: planned from the current time, a demo
+        loaded after the shifts end would give every crew an empty route.
+        """
         today = timezone.localdate()
         for department in Department.objects.filter(crews__active=True).distinct():
             if current_plan(department, today) is not None:
                 continue
             try:
-                plan_routes(department, today, time_limit_s=1.0, now=timezone.localtime())
+                plan_routes(department, today, time_limit_s=1.0)
             except PlanningRefused as exc:
                 self.stdout.write(f"No route for {department}: {exc}")
 
