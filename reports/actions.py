@@ -4,7 +4,7 @@ import datetime as dt
 import hashlib
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.conf import settings
@@ -22,7 +22,7 @@ from clustering.candidates import (
     match_params,
     search_reach_m,
 )
-from clustering.match import Incoming, choose_issue
+from clustering.match import Decision, Incoming, MatchParams, choose_issue
 from geo.geocode import address_at_once
 from geo.models import Area
 from geo.querysets import Latitude, Longitude, area_at
@@ -147,29 +147,21 @@ def submit_report(new: NewReport) -> Report:
                 new.lon,
                 search_reach_m(new.category, params, new.accuracy_m),
             )
-            decision = choose_issue(
-                Incoming(
-                    x_m=0.0,
-                    y_m=0.0,
-                    category=new.category.code,
-                    group=new.category.group.code,
-                    created_s=now.timestamp(),
-                    description=new.description,
-                    phashes=tuple(photo.phash for photo in new.photos),
-                    accuracy_m=new.accuracy_m,
-                ),
-                find_candidates(new.lat, new.lon, new.category, params, now, new.accuracy_m),
-                params,
+            incoming = Incoming(
+                x_m=0.0,
+                y_m=0.0,
+                category=new.category.code,
+                group=new.category.group.code,
+                created_s=now.timestamp(),
+                description=new.description,
+                phashes=tuple(photo.phash for photo in new.photos),
+                accuracy_m=new.accuracy_m,
             )
-            if decision.issue_id is None:
+            decision, joined = _choose_and_lock(new, incoming, params, now)
+            if joined is None:
                 issue = _open_issue(new, point, area, address or "", now)
             else:
-                issue = (
-                    Issue.objects.select_for_update(of=("self",))
-                    .select_related("category")
-                    .only(*JOINED_ISSUE_FIELDS)
-                    .get(pk=decision.issue_id)
-                )
+                issue = joined
                 if address and not issue.address:
                     issue.address = address
             reporter = reporter_for(new.contact, new.language, new.user)
@@ -225,6 +217,33 @@ def submit_report(new: NewReport) -> Report:
             default_storage.delete(name)
         raise
     return report
+
+
+def _choose_and_lock(
+    new: NewReport, incoming: Incoming, params: MatchParams, now: dt.datetime
+) -> tuple[Decision, Issue | None]:
+    """Choose the issue the report joins and lock it; None: open a new one.
+
+    Staff close and merge issues without the neighbourhood lock, so the chosen issue may be
+    closed between the candidates' read and its lock: then the choice is made again from the
+    rows as they are now (once; a second miss opens a new issue).
+    """
+    for _attempt in range(2):
+        candidates = find_candidates(new.lat, new.lon, new.category, params, now, new.accuracy_m)
+        decision = choose_issue(incoming, candidates, params)
+        if decision.issue_id is None:
+            return decision, None
+        issue = (
+            Issue.objects.select_for_update(of=("self",))
+            .select_related("category")
+            .only(*JOINED_ISSUE_FIELDS)
+            .exclude(status=Status.CLOSED)
+            .filter(pk=decision.issue_id)
+            .first()
+        )
+        if issue is not None:
+            return decision, issue
+    return replace(decision, issue_id=None), None
 
 
 def _open_issue(new: NewReport, point: Any, area: Any, address: str, now: Any) -> Issue:

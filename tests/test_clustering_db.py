@@ -10,6 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+import reports.actions
+from clustering.candidates import find_candidates
 from reports.actions import NewReport, submit_report
 from reports.models import Issue, Report, Subscription, Supporter, TimelineEntry
 from tests import factories
@@ -98,6 +100,29 @@ def test_closed_and_stale_issues_take_no_new_reports(api: APIClient, territory: 
 
     assert after_closed["issue"] != closed["issue"]
     assert after_stale["issue"] != stale["issue"]
+
+
+def test_an_issue_closed_between_the_candidates_and_the_lock_takes_no_report(
+    api: APIClient, territory: Territory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = send(api, moved())
+    calls: list[int] = []
+
+    def closed_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        found = find_candidates(*args, **kwargs)
+        if not calls:  # staff close it just after the submission read it as a candidate
+            Issue.objects.filter(pk=first["issue"]).update(status="closed", close_reason="fixed")
+        calls.append(len(found))
+        return found
+
+    monkeypatch.setattr(reports.actions, "find_candidates", closed_meanwhile)
+
+    second = send(api, moved(metres_east=2))
+
+    assert calls == [1, 0]  # chosen, found closed once locked, chosen again from the rows now
+    assert second["issue"] != first["issue"]
+    assert Report.objects.filter(issue_id=first["issue"]).count() == 1
+    assert second["joined"] is False
 
 
 def test_reporters_with_an_email_are_subscribed_once(api: APIClient, territory: Territory) -> None:
