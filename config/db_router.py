@@ -9,10 +9,11 @@ the reads back to the primary: a visitor sees fresh data late, never an error. P
 reaches right after writing (the tracking page) are not listed: they must read their writes.
 """
 
+import contextlib
 import contextvars
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.conf import settings
@@ -45,6 +46,17 @@ def public_reads(application: Callable[..., Iterable[bytes]]) -> Callable[..., I
             _public_read.reset(token)
 
     return wrapped
+
+
+@contextlib.contextmanager
+def primary_reads() -> Iterator[None]:
+    """Read from the primary inside the block, even during a public read: for data that
+    feeds writes (reports.catalogue), where a lagging replica's copy would be cached."""
+    token = _public_read.set(False)
+    try:
+        yield
+    finally:
+        _public_read.reset(token)
 
 
 def replica_usable() -> bool:

@@ -131,7 +131,10 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # PostgreSQL plans them once per connection instead of every time (bench/scale.py: planning
 # was most of the database's work per submission; 6.7 -> 5.2 ms of its CPU). 0 turns it off
 # (client-side binding, Django's default): needed behind PgBouncer in transaction mode.
+# (psycopg's own 0 means "prepare at once"; here 0 means never.)
 DB_PREPARE_THRESHOLD = env.int("DB_PREPARE_THRESHOLD", default=3)
+if DB_PREPARE_THRESHOLD < 0:
+    raise ImproperlyConfigured("DB_PREPARE_THRESHOLD must be 0 (off) or a positive count.")
 if DB_PREPARE_THRESHOLD > 0:
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"server_side_binding": True, "prepare_threshold": DB_PREPARE_THRESHOLD}

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from config.db_router import primary_reads
 from reports.answers import QuestionSpec
 from reports.models import Category, Question
 
@@ -122,14 +123,18 @@ def _load(code: str | None = None) -> dict[str, Offer]:
             Prefetch("questions", queryset=Question.objects.order_by("order", "id")), "areas"
         )
     )
-    return {
-        c.code: Offer(
-            category=c,
-            questions=question_specs(c),
-            area_ids=frozenset(area.pk for area in c.areas.all()),
-        )
-        for c in categories
-    }
+    # From the primary even in a public read (nearby suggestions): the catalogue feeds
+    # submissions, and a lagging replica's copy of a category an admin just changed would be
+    # cached under the new version.
+    with primary_reads():
+        return {
+            c.code: Offer(
+                category=c,
+                questions=question_specs(c),
+                area_ids=frozenset(area.pk for area in c.areas.all()),
+            )
+            for c in categories
+        }
 
 
 def _current_version() -> int | None:

@@ -6,9 +6,11 @@ import json
 from typing import Any
 
 import pytest
+from django.db import router
 from django.test import override_settings
 from rest_framework.test import APIClient
 
+from config import db_router
 from reports import catalogue
 from reports.models import Category, Question
 from tests.factories import INSIDE, Territory
@@ -97,3 +99,21 @@ def test_with_the_shared_cache_down_each_submission_reads_the_catalogue(
     Category.objects.filter(code="pothole").update(active=False)  # no signal, no version
 
     assert send(api).status_code == 400
+
+
+def test_the_catalogue_is_read_from_the_primary_during_a_public_read(
+    territory: Territory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nearby suggestions are a public read, which may go to the replica; the catalogue they
+    load feeds submissions, so it must come from the primary (no replica exists here: a read
+    routed to it would fail)."""
+    monkeypatch.setattr(db_router, "replica_usable", lambda: True)
+    token = db_router._public_read.set(True)
+    try:
+        with override_settings(DATABASE_ROUTERS=["config.db_router.PublicReadsToReplica"]):
+            assert router.db_for_read(Category) == db_router.REPLICA
+            loaded = catalogue._load()
+    finally:
+        db_router._public_read.reset(token)
+
+    assert "pothole" in loaded and loaded["pothole"].questions

@@ -141,6 +141,9 @@ def test_open311_list_can_walk_the_public_date_index(api: APIClient, territory: 
     assert "issue_public_recent" in plan, plan
 
 
+@pytest.mark.skipif(
+    settings.DB_PREPARE_THRESHOLD == 0, reason="prepared statements are off (threshold 0)"
+)
 def test_a_statement_run_again_and_again_is_planned_once_per_connection(
     territory: Territory,
 ) -> None:
