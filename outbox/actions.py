@@ -23,6 +23,11 @@ logger = logging.getLogger(__name__)
 
 # What a broker that is down or unreachable raises when we publish.
 BROKER_DOWN = (OperationalError, OSError, TimeoutError)
+# The relay leaves younger rows to the commit that wrote them (`_publish_and_mark`, which takes
+# no lock): created_at is the insert, not the commit, and a transaction may run for seconds
+# after it (photos; up to a 2 s broker timeout per message before its own publish fails). A
+# message the broker refused goes out at the first relay after this age.
+RELAY_AFTER_S = 60.0
 
 
 def enqueue(task: Task, *args: Any, countdown_s: int = 0) -> OutboxMessage:
@@ -49,9 +54,9 @@ def _publish_and_mark(message: OutboxMessage) -> bool:
     """Publish a message and mark its row sent (or count the failed attempt); return whether
     it went.
 
-    Right after the commit that wrote it (enqueue) no lock is taken: the row is not yet old
-    enough for the relay, and the mark is one UPDATE of an unsent row (bench/scale.py: a
-    locking transaction here was 4 statements of every submission's 16).
+    Right after the commit that wrote it (enqueue) no lock is taken: the row is younger than
+    RELAY_AFTER_S, which the relay leaves alone, and the mark is one UPDATE of an unsent row
+    (bench/scale.py: a locking transaction here was 4 statements of every submission's 16).
     """
     unsent = OutboxMessage.objects.filter(pk=message.pk, sent_at__isnull=True)
     try:
@@ -73,7 +78,7 @@ def _publish_and_mark(message: OutboxMessage) -> bool:
     return True
 
 
-def relay(older_than_s: float = 2.0, limit: int = 1000) -> int:
+def relay(older_than_s: float = RELAY_AFTER_S, limit: int = 1000) -> int:
     """Send what is still unsent (oldest first); return how many went."""
     cutoff = timezone.now() - dt.timedelta(seconds=older_than_s)
     pending = list(
