@@ -328,7 +328,7 @@ def refresh_issue(issue: Issue, *, now: dt.datetime | None = None, recentre: boo
     """
     now = now or timezone.now()
     rows = issue.reports.annotate(lon=Longitude("location"), lat=Latitude("location"))
-    reports = list(
+    reports: list[Any] = list(
         rows.values_list(
             "reporter_id",
             "urgency",
@@ -337,33 +337,36 @@ def refresh_issue(issue: Issue, *, now: dt.datetime | None = None, recentre: boo
             "reporter__reliability",
             "lon",
             "lat",
+            named=True,
         )
     )
     supporters = list(issue.supporters.values_list("reporter_id", flat=True))
-    known = {r[0] for r in reports if r[0]} | {s for s in supporters if s}
-    anonymous = sum(1 for r in reports if r[0] is None) + sum(1 for s in supporters if s is None)
+    known = {r.reporter_id for r in reports if r.reporter_id} | {s for s in supporters if s}
+    anonymous = sum(1 for r in reports if r.reporter_id is None) + sum(
+        1 for s in supporters if s is None
+    )
     if recentre and reports:
         # The centroid of a collection of points is their mean (as ST_Centroid computes it).
         issue.location = make_point(
-            sum(r[6] for r in reports) / len(reports), sum(r[5] for r in reports) / len(reports)
+            sum(r.lat for r in reports) / len(reports), sum(r.lon for r in reports) / len(reports)
         )
     issue.report_count = len(reports)
     issue.supporter_count = len(supporters)
-    issue.emergency = any(r[2] for r in reports)
+    issue.emergency = any(r.emergency for r in reports)
     if reports:
-        issue.last_reported_at = max(r[3] for r in reports)
+        issue.last_reported_at = max(r.created_at for r in reports)
     sla_fraction = sla_elapsed_fraction(issue.first_reported_at, issue.due_at, now)
-    weights = [reliability_weight(r[4]) for r in reports]
+    weights = [reliability_weight(r.reporter__reliability) for r in reports]
     priority, terms = compute_priority(
         PriorityInputs(
             base_severity=issue.category.base_severity,
-            urgencies=[r[1] for r in reports],
+            urgencies=[r.urgency for r in reports],
             emergency=issue.emergency,
             people=len(known) + anonymous,
             sla_elapsed_fraction=sla_fraction,
             urgency_weights=weights,
             emergency_weight=max(
-                (w for w, r in zip(weights, reports, strict=True) if r[2]), default=1.0
+                (w for w, r in zip(weights, reports, strict=True) if r.emergency), default=1.0
             ),
         )
     )
@@ -372,7 +375,7 @@ def refresh_issue(issue: Issue, *, now: dt.datetime | None = None, recentre: boo
         "people": len(known) + anonymous,
         # Reporters' reliability weights (1 = never qualified), see reports.priority.
         "reliability": {
-            "qualified_reports": sum(1 for r in reports if r[4] is not None),
+            "qualified_reports": sum(1 for r in reports if r.reporter__reliability is not None),
             "lowest_weight": round(min(weights, default=1.0), 2),
         },
         "terms": [
