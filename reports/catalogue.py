@@ -62,16 +62,17 @@ def offer(code: str) -> Offer | None:
     if version is None:  # the shared cache is down: nobody could tell us about a change
         return _load(code).get(code)
     loaded = _loaded
-    if loaded is None or loaded.version != version or time.monotonic() - loaded.at > MAX_AGE_S:
-        with _lock:
+    if _stale(loaded, version):
+        with _lock:  # one thread reloads; the others then find its copy
             loaded = _loaded
-            if (
-                loaded is None
-                or loaded.version != version
-                or (time.monotonic() - loaded.at > MAX_AGE_S)
-            ):
+            if _stale(loaded, version):
                 loaded = _loaded = _Loaded(version, time.monotonic(), _load())
+    assert loaded is not None
     return loaded.offers.get(code)
+
+
+def _stale(loaded: _Loaded | None, version: int) -> bool:
+    return loaded is None or loaded.version != version or time.monotonic() - loaded.at > MAX_AGE_S
 
 
 def changed() -> None:
