@@ -290,7 +290,10 @@ class ReferenceCache:
         self.path = path
         self.rows: dict[str, dict[str, object]] = {}
         if path is not None and path.exists():
-            self.rows = json.loads(path.read_text())
+            try:
+                self.rows = json.loads(path.read_text())
+            except (ValueError, OSError) as exc:
+                raise SystemExit(f"--reference-cache {path}: not a readable cache ({exc})") from exc
 
     def get(self, key: str) -> Row | None:
         row = self.rows.get(key)

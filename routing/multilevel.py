@@ -54,7 +54,7 @@ def multilevel(data: ProblemData, choices: list[list[int]], seed: int, end: floa
     """Search `data` until perf_counter() reaches `end` (see the module docstring); when the
     time is too short for a V-cycle per crew choice, one plain search instead."""
     if not worth_levels(data.num_clients, len(choices), end - perf_counter()):
-        return _solve(data, None, seed, end)
+        return solve_until(data, None, seed, end)
     seeds = iter(range(seed * 1000, seed * 1000 + 1000))
     coarse = coarsen(data, None)  # once: every crew choice starts from the same levels
     share = (end - perf_counter()) * CREWS_SHARE / len(choices)
@@ -182,7 +182,7 @@ def v_cycle(
         elif crews is not None and crews != vehicles:
             vehicles = crews
             level = level.replace(vehicle_types=[level.vehicle_type(v) for v in crews])
-        found = _solve(level, initial, seed, stop)
+        found = solve_until(level, initial, seed, stop)
         routes = [
             (vehicles[vehicle], [client for k in order for client in chains[k]])
             for vehicle, order in routes_of(found)
@@ -235,7 +235,8 @@ def _in_chains(routes: Routes, chains: Chains) -> Routes:
     return [(vehicle, [head[k] for k in visits if k in head]) for vehicle, visits in routes]
 
 
-def _solve(data: ProblemData, initial: Solution | None, seed: int, end: float) -> Solution:
+def solve_until(data: ProblemData, initial: Solution | None, seed: int, end: float) -> Solution:
+    """One PyVRP search of `data` (from `initial`, if any) until perf_counter() reaches `end`."""
     return pyvrp.solve(
         data,
         stop=Deadline(end),

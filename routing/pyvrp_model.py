@@ -22,11 +22,10 @@ from collections.abc import Sequence
 from importlib.metadata import version
 
 import numpy as np
-import pyvrp
-from pyvrp import Client, Depot, Location, ProblemData, Route, Solution, VehicleType
+from pyvrp import Client, Depot, Location, ProblemData, Solution, VehicleType
 
 from routing.baseline import urgent_first
-from routing.multilevel import Deadline, routes_of
+from routing.multilevel import Routes, routes_of, solution_of, solve_until
 from routing.ortools_model import (
     MIN_SEARCH_S,
     OVERTIME_COST,
@@ -169,14 +168,7 @@ def _search(
     end = started + max(MIN_SEARCH_S, limit_s - ASSEMBLY_S)
     processes = 1
     if initial is not None:
-        best = pyvrp.solve(
-            data,
-            stop=Deadline(end),
-            seed=problem.seed,
-            collect_stats=False,
-            display=False,
-            initial_solution=initial,
-        ).best
+        best = solve_until(data, initial, problem.seed, end)
     else:
         best, processes = best_of_processes(data, crew_choices(legs), problem.seed, end)
     routes: list[list[int]] = [[] for _ in legs]
@@ -217,7 +209,8 @@ def _initial(
     if len(taken) == len(free) or any(i not in taken for i in free if problem.stops[i].required):
         return None
     client = {i: k for k, group in enumerate(groups) for i in group}
-    routes, placed = [], set()
+    routes: Routes = []
+    placed: set[int] = set()
     for vehicle, order in enumerate(start):
         visits = []  # a group goes where its first stop was dispatched
         for i in order:
@@ -225,5 +218,5 @@ def _initial(
                 placed.add(client[i])
                 visits.append(client[i])
         if visits:
-            routes.append(Route(data, visits, vehicle))
-    return Solution(data, routes)
+            routes.append((vehicle, visits))
+    return solution_of(data, routes)

@@ -138,10 +138,11 @@ def test_routes_that_are_not_a_plan_leave_the_parents_plan_with_one_process(
 
 
 class FakeHelper:
-    stopped = False
+    def __init__(self) -> None:
+        self.stopped = False
 
     def stop(self) -> None:
-        FakeHelper.stopped = True
+        self.stopped = True
 
 
 def test_the_helper_is_stopped_when_the_parents_search_fails(
@@ -150,12 +151,13 @@ def test_the_helper_is_stopped_when_the_parents_search_fails(
     def fail(*args: object) -> None:
         raise MemoryError
 
-    monkeypatch.setattr(Helper, "start", lambda *args: FakeHelper())
+    helper = FakeHelper()
+    monkeypatch.setattr(Helper, "start", lambda *args: helper)
     monkeypatch.setattr(second_process, "multilevel", fail)
 
     with pytest.raises(MemoryError):
         best_of_processes(two_crew_ring(), CHOICES, 0, time.perf_counter() + 10)
-    assert FakeHelper.stopped
+    assert helper.stopped
 
 
 def ignore_sigterm_and_sleep() -> None:
@@ -179,10 +181,21 @@ def test_a_helper_that_ignores_sigterm_is_killed() -> None:
 
 
 def test_the_helper_survives_a_parent_that_stopped_listening() -> None:
+    with pytest.raises(BrokenPipeError):  # what a plain send meets when the parent has gone
+        _closed_pipe().send([])
+
+    # The helper's send meets the same broken pipe and ends quietly, without a traceback.
+    assert (
+        second_process._helper(_closed_pipe(), two_crew_ring(), CHOICES, 0, time.time() + 0.3)
+        is None
+    )
+
+
+def _closed_pipe() -> Any:
+    """The sending end of a pipe whose receiving end is closed."""
     receive, send = multiprocessing.Pipe(duplex=False)
     receive.close()
-
-    second_process._helper(send, two_crew_ring(), CHOICES, 0, time.time() + 0.3)
+    return send
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""The "distance" search's coarser copies (routing.pyvrp_model): chains of stops, their costs,
+"""The "distance" search's coarser copies (routing.multilevel): chains of stops, their costs,
 the choices of working crews, and the second process."""
 
 import multiprocessing
