@@ -6,23 +6,9 @@ from django.conf import settings
 from django.contrib.gis.db.models import Extent
 from django.contrib.gis.geos import Point
 from django.db import connection
-from django.db.models import FloatField, Func, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from geo.models import Area, BoundaryPiece, Department, Municipality
-
-
-class Longitude(Func):
-    """A WGS84 point column's longitude in degrees, read in SQL (no GEOS object per row)."""
-
-    function = "ST_X"
-    output_field = FloatField()
-
-
-class Latitude(Func):
-    """A WGS84 point column's latitude in degrees, read in SQL."""
-
-    function = "ST_Y"
-    output_field = FloatField()
 
 
 def inside_municipality(point: Point) -> bool:

@@ -25,7 +25,7 @@ from clustering.candidates import (
 from clustering.match import Decision, Incoming, MatchParams, choose_issue
 from geo.geocode import address_at_once
 from geo.models import Area
-from geo.querysets import Latitude, Longitude, area_at
+from geo.querysets import area_at
 from geo.units import make_point
 from maps_static.tasks import public_layer_changed
 from outbox.actions import enqueue
@@ -50,7 +50,7 @@ from reports.priority import (
     move_deadline_term,
     sla_elapsed_fraction,
 )
-from reports.querysets import set_priorities
+from reports.querysets import contributions, set_priorities
 from reports.sla import deadlines
 from routing.tasks import replan_for_emergency
 
@@ -327,20 +327,7 @@ def refresh_issue(issue: Issue, *, now: dt.datetime | None = None, recentre: boo
     split), read from the same rows.
     """
     now = now or timezone.now()
-    rows = issue.reports.annotate(lon=Longitude("location"), lat=Latitude("location"))
-    reports: list[Any] = list(
-        rows.values_list(
-            "reporter_id",
-            "urgency",
-            "emergency",
-            "created_at",
-            "reporter__reliability",
-            "lon",
-            "lat",
-            named=True,
-        )
-    )
-    supporters = list(issue.supporters.values_list("reporter_id", flat=True))
+    reports, supporters = contributions(issue.pk)
     known = {r.reporter_id for r in reports if r.reporter_id} | {s for s in supporters if s}
     anonymous = sum(1 for r in reports if r.reporter_id is None) + sum(
         1 for s in supporters if s is None
@@ -356,7 +343,7 @@ def refresh_issue(issue: Issue, *, now: dt.datetime | None = None, recentre: boo
     if reports:
         issue.last_reported_at = max(r.created_at for r in reports)
     sla_fraction = sla_elapsed_fraction(issue.first_reported_at, issue.due_at, now)
-    weights = [reliability_weight(r.reporter__reliability) for r in reports]
+    weights = [reliability_weight(r.reliability) for r in reports]
     priority, terms = compute_priority(
         PriorityInputs(
             base_severity=issue.category.base_severity,
@@ -375,7 +362,7 @@ def refresh_issue(issue: Issue, *, now: dt.datetime | None = None, recentre: boo
         "people": len(known) + anonymous,
         # Reporters' reliability weights (1 = never qualified), see reports.priority.
         "reliability": {
-            "qualified_reports": sum(1 for r in reports if r.reporter__reliability is not None),
+            "qualified_reports": sum(1 for r in reports if r.reliability is not None),
             "lowest_weight": round(min(weights, default=1.0), 2),
         },
         "terms": [
