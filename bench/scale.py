@@ -1,7 +1,8 @@
 """A large city on one 2-core machine: submissions, map, office pages, routes, re-clustering.
 
     .venv/bin/python bench/scale.py [--historical 1000000] [--open 50000] [--submissions 3000]
-        [--photo-submissions 300] [--concurrency 8] [--samples 30] [--reload] [--smoke]
+        [--photo-submissions 300] [--concurrency 8] [--web-workers 2] [--web-threads 4]
+        [--samples 30] [--parts submissions,maps,pages,routes,batches] [--reload] [--smoke]
         [--out bench/results/scale.json]
 
 Builds (once; --reload to redo) the large city in a database of its own (BENCH_DATABASE_URL,
@@ -14,7 +15,10 @@ categories drawn with Zipf-like weights. Then, in one run:
    Celery worker running beside it) by `concurrency` client threads on keep-alive
    connections: requests per second and p50/p99; the same insert-and-match done by bare SQL
    through psycopg with the same concurrency (advisory lock, candidate KNN, insert the issue or
-   update it, insert the report); and the API with a 1 MB photo on each submission;
+   update it, insert the report: bench/bare_submission.py); the framework's floor, that
+   same SQL inside a Django REST framework view behind the same gunicorn and middleware
+   (bench/floor_app.py: what the stack costs before Segnala's own code); and the API with a
+   1 MB photo on each submission;
 2. the public map viewport at zooms 12-18, cold and warm, against its bare SQL
    (bench/maps.py's measure_zoom, through Django's stack in-process);
 3. the department queue (/office/), the nearby-suggestions call and the public issue page:
@@ -60,6 +64,7 @@ DEFAULT_OUT = ROOT / "bench" / "results" / "scale.json"
 # Tracking codes of the COPYed reports: real ones are upper case with a dash (K7QM-2XPA).
 REPORT_CODE_PREFIX = "z"
 PARTS = ("submissions", "maps", "pages", "routes", "batches")
+SUBMISSION_ROWS = ("api", "bare_sql", "framework_floor", "api_with_1mb_photo")
 SMOKE = {"historical": 10_000, "open": 1_000, "submissions": 40, "photo_submissions": 8}
 
 
@@ -419,19 +424,13 @@ def submit_requests(
     return requests
 
 
-_BARE_CATEGORY_SQL = """
-SELECT c.id, c.group_id, c.duplicate_radius_m, c.department_id FROM reports_category c
-WHERE c.code = %s
-"""
-
-
 def bare_sql_run(
     places: list[tuple[float, float, str]], concurrency: int, dsn: str
 ) -> dict[str, Any]:
     """The same insert-and-match as a submission, written by hand in SQL through psycopg."""
     import psycopg
 
-    from clustering.candidates import _NEAREST_OPEN_SQL, degrees_for, lock_cells
+    from bench.bare_submission import bare_submission
 
     lock = threading.Lock()
     queue = list(reversed(places))
@@ -446,61 +445,7 @@ def bare_sql_run(
                     lat, lon, code = queue.pop()
                 began = time.perf_counter()
                 with conn.transaction(), conn.cursor() as cur:
-                    category_row = cur.execute(_BARE_CATEGORY_SQL, [code]).fetchone()
-                    assert category_row is not None, code
-                    category_id, group_id, radius_m, department_id = category_row
-                    reach_m = radius_m * 2 + 16
-                    cur.execute(
-                        "SELECT count(pg_advisory_xact_lock(%s, k)) FROM "
-                        "(SELECT unnest(%s::int[]) AS k ORDER BY 1) AS keys",
-                        [group_id, lock_cells(lat, lon, reach_m)],
-                    )
-                    dlat, dlon = degrees_for(lat, reach_m)
-                    now = dt.datetime.now(dt.UTC)
-                    found = cur.execute(
-                        _NEAREST_OPEN_SQL,
-                        {
-                            "categories": [category_id],
-                            "since": now - dt.timedelta(days=60),
-                            "public_only": False,
-                            "west": lon - dlon,
-                            "south": lat - dlat,
-                            "east": lon + dlon,
-                            "north": lat + dlat,
-                            "lat": lat,
-                            "lon": lon,
-                            "limit": 10,
-                            "evidence": True,
-                            "descriptions": 3,
-                            "phashes": 3,
-                        },
-                    ).fetchall()
-                    point = f"SRID=4326;POINT({lon} {lat})"
-                    if found:
-                        issue_id = found[0][0]
-                        cur.execute(
-                            "UPDATE reports_issue SET report_count = report_count + 1, "
-                            "last_reported_at = %s, updated_at = %s WHERE id = %s",
-                            [now, now, issue_id],
-                        )
-                    else:
-                        issue_id = cur.execute(
-                            "INSERT INTO reports_issue (category_id, department_id, location, "
-                            "status, close_reason, address, emergency, hidden, report_count, "
-                            "supporter_count, priority, priority_explained, first_reported_at, "
-                            "last_reported_at, version, created_at, updated_at) VALUES (%s, %s, "
-                            "%s, 'new', '', '', false, false, 1, 0, 30, '{}', %s, %s, 1, %s, %s) "
-                            "RETURNING id",
-                            [category_id, department_id, point, now, now, now, now],
-                        ).fetchone()[0]  # type: ignore[index]
-                    cur.execute(
-                        "INSERT INTO reports_report (issue_id, category_id, location, address, "
-                        "description, answers, urgency, emergency, channel, tracking_code, "
-                        "hidden, placed_by_staff, match, language, created_at, updated_at) "
-                        "VALUES (%s, %s, %s, '', 'bench', '{}', 3, false, 'api', %s, false, "
-                        "false, '{}', 'en', %s, %s)",
-                        [issue_id, category_id, point, "q" + uuid.uuid4().hex[:8], now, now],
-                    )
+                    bare_submission(cur, lat, lon, code)
                 elapsed = time.perf_counter() - began
                 with lock:
                     times.append(elapsed)
@@ -548,10 +493,18 @@ class Services:
     """gunicorn and a Celery worker on the benchmark database, set up as in production.
 
     As bin/serve with SEGNALA_ENV=production (DEBUG off, collected static files, a real
-    secret): `web_workers` processes of `web_threads` threads each, and a worker of 2.
+    secret): `web_workers` processes of `web_threads` threads each serving `app`, and a
+    Celery worker of 2 processes unless `worker` is False.
     """
 
-    def __init__(self, web_workers: int = 2, web_threads: int = 4) -> None:
+    def __init__(
+        self,
+        web_workers: int = 2,
+        web_threads: int = 4,
+        *,
+        app: str = "config.wsgi:application",
+        worker: bool = True,
+    ) -> None:
         self.port = free_port()
         venv = Path(sys.executable).parent
         env = production_env(self.port)
@@ -564,7 +517,7 @@ class Services:
         self.web = subprocess.Popen(
             [
                 str(venv / "gunicorn"),
-                "config.wsgi:application",
+                app,
                 "--bind",
                 f"127.0.0.1:{self.port}",
                 "--workers",
@@ -578,20 +531,24 @@ class Services:
             env=env,
             start_new_session=True,
         )
-        self.worker = subprocess.Popen(
-            [
-                str(venv / "celery"),
-                "-A",
-                "config",
-                "worker",
-                "--loglevel=WARNING",
-                "--concurrency=2",
-                # Tasks an earlier run left in the queue are not this run's work.
-                "--purge",
-            ],
-            cwd=ROOT,
-            env=env,
-            start_new_session=True,
+        self.worker = (
+            None
+            if not worker
+            else subprocess.Popen(
+                [
+                    str(venv / "celery"),
+                    "-A",
+                    "config",
+                    "worker",
+                    "--loglevel=WARNING",
+                    "--concurrency=2",
+                    # Tasks an earlier run left in the queue are not this run's work.
+                    "--purge",
+                ],
+                cwd=ROOT,
+                env=env,
+                start_new_session=True,
+            )
         )
         self.wait_ready()
 
@@ -607,10 +564,14 @@ class Services:
                 time.sleep(0.3)
         raise RuntimeError("gunicorn did not start")
 
+    def groups(self) -> list[tuple[str, subprocess.Popen[bytes]]]:
+        """The masters started: ("web", gunicorn) and ("worker", Celery) if it runs."""
+        return [("web", self.web)] + ([("worker", self.worker)] if self.worker else [])
+
     def peak_memory_mb(self) -> dict[str, float]:
         """VmHWM of every process of each group (master and children), in MB."""
         peaks = {}
-        for name, proc in (("web", self.web), ("worker", self.worker)):
+        for name, proc in self.groups():
             pids = [proc.pid, *_children(proc.pid)]
             peaks[name] = [_vm_hwm_mb(pid) for pid in pids]
         return {k: max(v) for k, v in peaks.items()} | {
@@ -622,16 +583,16 @@ class Services:
         PostgreSQL sessions on the benchmark database (web and worker keep theirs open:
         CONN_MAX_AGE, CELERY_DB_REUSE_MAX; the server's own processes are not counted)."""
         used = {}
-        for name, proc in (("web", self.web), ("worker", self.worker)):
+        for name, proc in self.groups():
             used[name] = sum(_cpu_s(pid) for pid in [proc.pid, *_children(proc.pid)])
         used["database"] = sum(_cpu_s(pid) for pid in _database_sessions())
         return used
 
     def stop(self) -> None:
         # The masters only: each stops its own children (the worker after its current task).
-        for proc in (self.web, self.worker):
+        for _, proc in self.groups():
             proc.terminate()
-        for proc in (self.web, self.worker):
+        for _, proc in self.groups():
             try:
                 proc.wait(timeout=60)
             except subprocess.TimeoutExpired:
@@ -825,34 +786,63 @@ def measure_batches() -> dict[str, Any]:
 
 
 def measure_submissions(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, float]]:
-    """API without and with a photo through gunicorn, and the bare SQL, in one run."""
+    """API without and with a photo through gunicorn, the bare SQL, and the framework's floor
+    (the bare SQL inside a Django view behind the same gunicorn), in one run."""
     dsn = os.environ["BENCH_DATABASE_URL"].replace("postgis://", "postgresql://")
-    places = submission_places(args.submissions * 2 + args.photo_submissions, args.seed + 1)
+    places = submission_places(args.submissions * 3 + args.photo_submissions, args.seed + 1)
     half = args.submissions
-    services = Services(web_threads=args.web_threads)
+    services = Services(web_workers=args.web_workers, web_threads=args.web_threads)
     try:
         http_run(services.port, submit_requests(places[:20], None), 2)  # warm up the workers
-        before = services.cpu_s() | {"client": time.process_time()}
-        api = http_run(services.port, submit_requests(places[:half], None), args.concurrency)
-        after = services.cpu_s() | {"client": time.process_time()}
-        # Where the 2 cores went, per submission (PostgreSQL: all of it, other users included).
-        api["cpu_ms_per_request"] = {
-            k: round((after[k] - before[k]) * 1000 / max(1, api["requests"]), 1) for k in after
-        }
+        api = with_cpu(services, submit_requests(places[:half], None), args.concurrency)
         bare = bare_sql_run(places[half : 2 * half], args.concurrency, dsn)
         photo = one_mb_photo()
         with_photo = http_run(
-            services.port, submit_requests(places[2 * half :], photo), args.concurrency
+            services.port, submit_requests(places[3 * half :], photo), args.concurrency
         )
         memory = services.peak_memory_mb()
     finally:
         services.stop()
+    floor_app = Services(
+        web_workers=args.web_workers,
+        web_threads=args.web_threads,
+        app="bench.floor_app:application",
+        worker=False,
+    )
+    try:
+        http_run(floor_app.port, floor_requests(places[:20]), 2)
+        floor = with_cpu(floor_app, floor_requests(places[2 * half : 3 * half]), args.concurrency)
+    finally:
+        floor_app.stop()
     return {
         "api": api,
         "bare_sql": bare,
+        "framework_floor": floor,
         "api_with_1mb_photo": with_photo | {"photo_kb": len(photo) // 1024},
         "api_over_bare_ratio": round(bare["per_s"] / max(api["per_s"], 0.1), 2),
+        "floor_over_bare_ratio": round(bare["per_s"] / max(floor["per_s"], 0.1), 2),
     }, memory
+
+
+def with_cpu(
+    services: "Services", requests: list[tuple[str, str, bytes, str]], clients: int
+) -> dict[str, Any]:
+    """http_run, plus where the 2 cores went per request (PostgreSQL: all of its sessions)."""
+    before = services.cpu_s() | {"client": time.process_time()}
+    result = http_run(services.port, requests, clients)
+    after = services.cpu_s() | {"client": time.process_time()}
+    result["cpu_ms_per_request"] = {
+        k: round((after[k] - before[k]) * 1000 / max(1, result["requests"]), 1) for k in after
+    }
+    return result
+
+
+def floor_requests(places: list[tuple[float, float, str]]) -> list[tuple[str, str, bytes, str]]:
+    """The submissions' JSON bodies, sent to bench/floor_app.py's bare-SQL view."""
+    return [
+        (method, "/bench/floor/", body, ctype)
+        for method, _, body, ctype in submit_requests(places, None)
+    ]
 
 
 def machine() -> dict[str, Any]:
@@ -881,6 +871,7 @@ def main() -> None:
     parser.add_argument("--submissions", type=int, default=3000)
     parser.add_argument("--photo-submissions", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--web-workers", type=int, default=2, help="gunicorn --workers (bin/serve)")
     parser.add_argument("--web-threads", type=int, default=4, help="gunicorn --threads (bin/serve)")
     parser.add_argument("--samples", type=int, default=30)
     parser.add_argument("--routes", default="50,200,500")
@@ -949,18 +940,25 @@ def print_table(r: dict[str, Any]) -> None:
     print(f"$ {r['command']}")
     if not s:
         s = {
-            k: {"per_s": "-", "p50_ms": "-", "p99_ms": "-", "errors": "-"}
-            for k in ("api", "bare_sql", "api_with_1mb_photo")
-        } | {"api_over_bare_ratio": "-"}
+            k: {"per_s": "-", "p50_ms": "-", "p99_ms": "-", "errors": "-"} for k in SUBMISSION_ROWS
+        } | {"api_over_bare_ratio": "-", "floor_over_bare_ratio": "-"}
     print(
         f"{r['historical_reports']:,} historical reports, {r['open_issues']:,} open issues; "
         f"{r['machine']['cpus']} cpus; {r['concurrency']} client threads"
     )
-    print("| submissions | per s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|")
-    for name in ("api", "bare_sql", "api_with_1mb_photo"):
+    print(
+        "| submissions | per s | p50 ms | p99 ms | errors | CPU ms per request |\n"
+        "|---|---|---|---|---|---|"
+    )
+    for name in SUBMISSION_ROWS:
         row = s[name]
-        print(f"| {name} | {row['per_s']} | {row['p50_ms']} | {row['p99_ms']} | {row['errors']} |")
+        cpu = ", ".join(f"{k} {v}" for k, v in row.get("cpu_ms_per_request", {}).items()) or "-"
+        print(
+            f"| {name} | {row['per_s']} | {row['p50_ms']} | {row['p99_ms']} | {row['errors']} "
+            f"| {cpu} |"
+        )
     print(f"bare SQL / API throughput: {s['api_over_bare_ratio']}x")
+    print(f"bare SQL / the same SQL in a Django view (the floor): {s['floor_over_bare_ratio']}x")
     print("| zoom | grid cold p95 | grid warm p50 / p95 | bare SQL p95 |\n|---|---|---|---|")
     for m in r["maps"]:
         print(
