@@ -1,0 +1,80 @@
+"""CPU per submission in one process: how a change to the submission path is judged here.
+
+    .venv/bin/python bench/profile_submission.py [--submissions 300] [--rounds 3]
+        [--profile var/submission.prof]
+
+Sends `POST /api/v1/reports/` (JSON, no photo, as bench/scale.py does) through Django's
+test client, with every middleware and DEBUG off, to the large city bench/scale.py built
+(BENCH_DATABASE_URL, default segnala_bench_scale: run bench/scale.py once first), and prints
+the process's CPU milliseconds per submission: the best of `rounds` rounds, since this
+machine's CPU speed drifts between runs (CPU time of one process is steadier than a
+throughput). With --profile, one more round runs under cProfile, saved to that file, and its
+top functions by own time are printed.
+"""
+
+import argparse
+import cProfile
+import os
+import pstats
+import sys
+import time
+import uuid
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
+os.environ.setdefault("BENCH_DATABASE_URL", "postgis://postgres@127.0.0.1:5432/segnala_bench_scale")
+os.environ["DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("CACHE_URL", "rediscache://127.0.0.1:6379/12")
+os.environ.setdefault("GEOCODER", "offline")
+# Production's request path (DEBUG off: no query log), without its deployment checks.
+os.environ["DEBUG"] = "false"
+os.environ.setdefault("SECRET_KEY", uuid.uuid4().hex * 2)
+os.environ["ALLOWED_HOSTS"] = "testserver"
+os.environ["SUBMISSIONS_RATE"] = "1000000/hour"  # one client address sends everything
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--submissions", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--profile", type=Path)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.test import Client
+
+    from bench.scale import submission_places, submit_requests
+
+    count = args.submissions
+    places = submission_places(count * (args.rounds + 2), args.seed)
+    bodies = [body for _, _, body, _ in submit_requests(places, None)]
+    client = Client()
+
+    def send(batch: list[bytes]) -> float:
+        started = time.process_time()
+        for body in batch:
+            answer = client.post("/api/v1/reports/", body, content_type="application/json")
+            if answer.status_code not in (200, 201):
+                sys.exit(f"submission refused: {answer.status_code} {answer.content[:200]!r}")
+        return (time.process_time() - started) * 1000 / len(batch)
+
+    send(bodies[:count])  # warm: imports, the catalogue, prepared statements
+    best = min(send(bodies[count * (r + 1) : count * (r + 2)]) for r in range(args.rounds))
+    print(f"$ python {' '.join(sys.argv)}")
+    print(f"CPU per submission, in process: {best:.2f} ms (best of {args.rounds} x {count})")
+    if args.profile:
+        profiler = cProfile.Profile()
+        profiler.runcall(send, bodies[count * (args.rounds + 1) :])
+        args.profile.parent.mkdir(parents=True, exist_ok=True)
+        profiler.dump_stats(args.profile)
+        pstats.Stats(str(args.profile)).sort_stats("tottime").print_stats(25)
+
+
+if __name__ == "__main__":
+    main()
