@@ -1,17 +1,23 @@
 """The insert-and-match of one submission written by hand in SQL: bench/scale.py's baseline.
 
 One transaction: the category, the advisory lock on the report's neighbourhood, the candidate
-KNN query with its evidence (clustering.candidates), then update the nearest issue or insert
-a new one, and insert the report. bench/scale.py runs it through psycopg directly (the bare
-SQL figure) and inside a Django view served by gunicorn (bench/floor_app.py: the framework's
-floor on the same work).
+KNN query with the evidence the matcher reads (clustering.candidates), then update the nearest
+issue or insert a new one, and insert the report. bench/scale.py runs it through psycopg
+directly (the bare SQL figure) and inside a Django view served by gunicorn
+(bench/floor_app.py: the framework's floor on the same work).
 """
 
 import datetime as dt
 import uuid
 from typing import Any
 
-from clustering.candidates import _NEAREST_OPEN_SQL, degrees_for, lock_cells
+from clustering.candidates import (
+    _NEAREST_OPEN_SQL,
+    LOCK_SQL,
+    lock_cells,
+    nearest_open_params,
+)
+from clustering.match import MatchParams
 
 _CATEGORY_SQL = """
 SELECT c.id, c.group_id, c.duplicate_radius_m, c.department_id FROM reports_category c
@@ -31,30 +37,12 @@ def bare_submission(cur: Any, lat: float, lon: float, code: str) -> int:
         raise LookupError(code)
     category_id, group_id, radius_m, department_id = category_row
     reach_m = radius_m * 2 + 16
-    cur.execute(
-        "SELECT count(pg_advisory_xact_lock(%s, k)) FROM "
-        "(SELECT unnest(%s::int[]) AS k ORDER BY 1) AS keys",
-        [group_id, lock_cells(lat, lon, reach_m)],
-    )
-    dlat, dlon = degrees_for(lat, reach_m)
+    cur.execute(LOCK_SQL, [group_id, lock_cells(lat, lon, reach_m)])
     now = dt.datetime.now(dt.UTC)
+    since = now - dt.timedelta(days=MatchParams().window_days)
     cur.execute(
         _NEAREST_OPEN_SQL,
-        {
-            "categories": [category_id],
-            "since": now - dt.timedelta(days=60),
-            "public_only": False,
-            "west": lon - dlon,
-            "south": lat - dlat,
-            "east": lon + dlon,
-            "north": lat + dlat,
-            "lat": lat,
-            "lon": lon,
-            "limit": 10,
-            "evidence": True,
-            "descriptions": 3,
-            "phashes": 3,
-        },
+        nearest_open_params(lat, lon, [category_id], reach_m, since, 10, False, MatchParams()),
     )
     found = cur.fetchall()
     point = f"SRID=4326;POINT({lon} {lat})"

@@ -45,6 +45,7 @@ def measure(size: int, seed: int, samples: int) -> dict[str, object]:
         _NEAREST_OPEN_SQL,
         find_candidates,
         lock_neighbourhood,
+        nearest_open_params,
         search_reach_m,
     )
     from clustering.candidates import match_params as params_for
@@ -115,25 +116,12 @@ def measure(size: int, seed: int, samples: int) -> dict[str, object]:
             match_s.append(time.perf_counter() - t0)
             transaction.set_rollback(True)
         with connection.cursor() as cursor:
-            dlat, dlon = 100 / 111_320, 100 / (111_320 * np.cos(np.radians(lat)))
             t0 = time.perf_counter()
             cursor.execute(
                 _NEAREST_OPEN_SQL,
-                {
-                    "categories": [category.pk],
-                    "since": now - dt.timedelta(days=60),
-                    "public_only": False,
-                    "west": lon - dlon,
-                    "south": lat - dlat,
-                    "east": lon + dlon,
-                    "north": lat + dlat,
-                    "lat": lat,
-                    "lon": lon,
-                    "limit": 10,
-                    "evidence": False,
-                    "descriptions": 0,
-                    "phashes": 0,
-                },
+                nearest_open_params(
+                    lat, lon, [category.pk], 100, now - dt.timedelta(days=60), 10, False
+                ),
             )
             cursor.fetchall()
             bare_s.append(time.perf_counter() - t0)

@@ -4,12 +4,12 @@
         [--profile var/submission.prof]
 
 Sends `POST /api/v1/reports/` (JSON, no photo, as bench/scale.py does) through Django's
-test client, with every middleware and DEBUG off, to the large city bench/scale.py built
-(BENCH_DATABASE_URL, default segnala_bench_scale: run bench/scale.py once first), and prints
-the process's CPU milliseconds per submission: the best of `rounds` rounds, since this
-machine's CPU speed drifts between runs (CPU time of one process is steadier than a
-throughput). With --profile, one more round runs under cProfile, saved to that file, and its
-top functions by own time are printed.
+test client, with the settings bench/scale.py gives gunicorn (production, DEBUG off), to the
+large city bench/scale.py built (BENCH_DATABASE_URL, default segnala_bench_scale: run
+bench/scale.py once first), and prints the process's CPU milliseconds per submission: the
+best of `rounds` rounds, since this machine's CPU speed drifts between runs (CPU time of one
+process is steadier than a throughput). With --profile, one more round runs under cProfile,
+saved to that file, and its top functions by own time are printed.
 """
 
 import argparse
@@ -18,22 +18,15 @@ import os
 import pstats
 import sys
 import time
-import uuid
 from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-os.environ.setdefault("BENCH_DATABASE_URL", "postgis://postgres@127.0.0.1:5432/segnala_bench_scale")
-os.environ["DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("CACHE_URL", "rediscache://127.0.0.1:6379/12")
-os.environ.setdefault("GEOCODER", "offline")
-# Production's request path (DEBUG off: no query log), without its deployment checks.
-os.environ["DEBUG"] = "false"
-os.environ.setdefault("SECRET_KEY", uuid.uuid4().hex * 2)
-os.environ["ALLOWED_HOSTS"] = "testserver"
-os.environ["SUBMISSIONS_RATE"] = "1000000/hour"  # one client address sends everything
+from bench.scale import production_env, submission_places, submit_requests
+
+# Production's settings and request path, as bench/scale.py runs gunicorn.
+os.environ.update(production_env())
 
 
 def main() -> None:
@@ -49,12 +42,10 @@ def main() -> None:
     django.setup()
     from django.test import Client
 
-    from bench.scale import submission_places, submit_requests
-
     count = args.submissions
     places = submission_places(count * (args.rounds + 2), args.seed)
     bodies = [body for _, _, body, _ in submit_requests(places, None)]
-    client = Client()
+    client = Client(HTTP_HOST="127.0.0.1")
 
     def send(batch: list[bytes]) -> float:
         started = time.process_time()

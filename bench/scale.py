@@ -465,7 +465,7 @@ def bare_sql_run(
     }
 
 
-def production_env(port: int) -> dict[str, str]:
+def production_env() -> dict[str, str]:
     """The environment of a production deployment on loopback, on the benchmark database."""
     return {
         **os.environ,
@@ -507,7 +507,7 @@ class Services:
     ) -> None:
         self.port = free_port()
         venv = Path(sys.executable).parent
-        env = production_env(self.port)
+        env = production_env()
         subprocess.run(
             [str(venv / "python"), "manage.py", "collectstatic", "--noinput", "-v0"],
             cwd=ROOT,
@@ -531,10 +531,9 @@ class Services:
             env=env,
             start_new_session=True,
         )
-        self.worker = (
-            None
-            if not worker
-            else subprocess.Popen(
+        self.worker: subprocess.Popen[bytes] | None = None
+        if worker:
+            self.worker = subprocess.Popen(
                 [
                     str(venv / "celery"),
                     "-A",
@@ -549,7 +548,6 @@ class Services:
                 env=env,
                 start_new_session=True,
             )
-        )
         self.wait_ready()
 
     def wait_ready(self) -> None:
@@ -790,15 +788,15 @@ def measure_submissions(args: argparse.Namespace) -> tuple[dict[str, Any], dict[
     (the bare SQL inside a Django view behind the same gunicorn), in one run."""
     dsn = os.environ["BENCH_DATABASE_URL"].replace("postgis://", "postgresql://")
     places = submission_places(args.submissions * 3 + args.photo_submissions, args.seed + 1)
-    half = args.submissions
+    each = args.submissions
     services = Services(web_workers=args.web_workers, web_threads=args.web_threads)
     try:
         http_run(services.port, submit_requests(places[:20], None), 2)  # warm up the workers
-        api = with_cpu(services, submit_requests(places[:half], None), args.concurrency)
-        bare = bare_sql_run(places[half : 2 * half], args.concurrency, dsn)
+        api = with_cpu(services, submit_requests(places[:each], None), args.concurrency)
+        bare = bare_sql_run(places[each : 2 * each], args.concurrency, dsn)
         photo = one_mb_photo()
         with_photo = http_run(
-            services.port, submit_requests(places[3 * half :], photo), args.concurrency
+            services.port, submit_requests(places[3 * each :], photo), args.concurrency
         )
         memory = services.peak_memory_mb()
     finally:
@@ -811,7 +809,7 @@ def measure_submissions(args: argparse.Namespace) -> tuple[dict[str, Any], dict[
     )
     try:
         http_run(floor_app.port, floor_requests(places[:20]), 2)
-        floor = with_cpu(floor_app, floor_requests(places[2 * half : 3 * half]), args.concurrency)
+        floor = with_cpu(floor_app, floor_requests(places[2 * each : 3 * each]), args.concurrency)
     finally:
         floor_app.stop()
     return {

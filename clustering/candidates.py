@@ -7,6 +7,7 @@ metres on a local plane centred on the new report (geo.units.local_xy_m).
 import datetime as dt
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -64,6 +65,13 @@ def _cell_range(centre: float, half_span: float, cell: float) -> range:
     )
 
 
+# One round trip; the ordered subquery takes the keys in ascending order (no deadlock).
+LOCK_SQL = (
+    "SELECT count(pg_advisory_xact_lock(%s, k)) FROM "
+    "(SELECT unnest(%s::int[]) AS k ORDER BY 1) AS keys"
+)
+
+
 def lock_neighbourhood(group_id: int, lat: float, lon: float, reach_m: float) -> None:
     """Serialise, until the transaction ends, submissions of a category group near a point.
 
@@ -72,12 +80,7 @@ def lock_neighbourhood(group_id: int, lat: float, lon: float, reach_m: float) ->
     deadlock.
     """
     with connection.cursor() as cursor:
-        # One round trip; the ordered subquery takes the keys in ascending order.
-        cursor.execute(
-            "SELECT count(pg_advisory_xact_lock(%s, k)) FROM "
-            "(SELECT unnest(%s::int[]) AS k ORDER BY 1) AS keys",
-            [group_id, lock_cells(lat, lon, reach_m)],
-        )
+        cursor.execute(LOCK_SQL, [group_id, lock_cells(lat, lon, reach_m)])
 
 
 def compatible_category_ids(category: Category) -> list[int]:
@@ -127,27 +130,45 @@ def _nearest_open(
     public_only: bool,
     evidence: MatchParams | None = None,
 ) -> list[tuple]:
-    dlat, dlon = degrees_for(lat, reach_m)
     with connection.cursor() as cursor:
         cursor.execute(
             _NEAREST_OPEN_SQL,
-            {
-                "categories": category_ids,
-                "since": since,
-                "public_only": public_only,
-                "west": lon - dlon,
-                "south": lat - dlat,
-                "east": lon + dlon,
-                "north": lat + dlat,
-                "lat": lat,
-                "lon": lon,
-                "limit": limit,
-                "evidence": evidence is not None,
-                "descriptions": evidence.candidate_descriptions if evidence else 0,
-                "phashes": evidence.candidate_phashes if evidence else 0,
-            },
+            nearest_open_params(
+                lat, lon, category_ids, reach_m, since, limit, public_only, evidence
+            ),
         )
         return cursor.fetchall()
+
+
+def nearest_open_params(
+    lat: float,
+    lon: float,
+    category_ids: list[int],
+    reach_m: float,
+    since: dt.datetime,
+    limit: int,
+    public_only: bool,
+    evidence: MatchParams | None = None,
+) -> dict[str, Any]:
+    """Return the parameters of _NEAREST_OPEN_SQL: open issues of `category_ids` whose latest
+    report is after `since`, nearest first within a box of `reach_m` metres, at most `limit`;
+    with `evidence`, each with its latest descriptions and photo hashes as the params ask."""
+    dlat, dlon = degrees_for(lat, reach_m)
+    return {
+        "categories": category_ids,
+        "since": since,
+        "public_only": public_only,
+        "west": lon - dlon,
+        "south": lat - dlat,
+        "east": lon + dlon,
+        "north": lat + dlat,
+        "lat": lat,
+        "lon": lon,
+        "limit": limit,
+        "evidence": evidence is not None,
+        "descriptions": evidence.candidate_descriptions if evidence else 0,
+        "phashes": evidence.candidate_phashes if evidence else 0,
+    }
 
 
 def search_reach_m(
