@@ -50,7 +50,7 @@ from reports.priority import (
     move_deadline_term,
     sla_elapsed_fraction,
 )
-from reports.querysets import contributions, set_priorities
+from reports.querysets import contributions, lock_open_issue, set_priorities
 from reports.sla import deadlines
 from routing.tasks import replan_for_emergency
 
@@ -100,26 +100,6 @@ class NewReport:
     # The ward holding the point, when validation already looked it up (one query per
     # submission less, measured by bench/scale.py); NOT_LOOKED_UP: submit_report does.
     area: Area | NotLookedUp | None = NOT_LOOKED_UP
-
-
-# What a report joining an issue reads and refresh_issue writes: saving an issue loaded with
-# only these writes only these (bench/scale.py: the whole row, read and written, was ~1 ms of
-# every submission's Python).
-JOINED_ISSUE_FIELDS = (
-    "status",
-    "address",
-    "first_reported_at",
-    "last_reported_at",
-    "due_at",
-    "location",
-    "emergency",
-    "report_count",
-    "supporter_count",
-    "priority",
-    "priority_explained",
-    "updated_at",
-    "category__base_severity",
-)
 
 
 def submit_report(new: NewReport) -> Report:
@@ -233,15 +213,10 @@ def _choose_and_lock(
         decision = choose_issue(incoming, candidates, params)
         if decision.issue_id is None:
             return decision, None
-        issue = (
-            Issue.objects.select_for_update(of=("self",))
-            .select_related("category")
-            .only(*JOINED_ISSUE_FIELDS)
-            .exclude(status=Status.CLOSED)
-            .filter(pk=decision.issue_id)
-            .first()
-        )
+        issue = lock_open_issue(decision.issue_id)
         if issue is not None:
+            if issue.category_id == new.category.pk:
+                issue.category = new.category  # the same row: refresh_issue needs no query
             return decision, issue
     return replace(decision, issue_id=None), None
 
