@@ -71,6 +71,21 @@ class ResilientRedisCache(RedisCache):
         super().__init__(server, params)
         self._class = ReusedClients
 
+    def _count(self, key: str, timeout: int) -> int:
+        # INCR creates a missing key at 1; EXPIRE NX sets the timeout only on a key without
+        # one, so the window ends `timeout` seconds after its first call. One round trip:
+        # Django's add + incr take three (incr asks whether the key exists first).
+        client = self._cache.get_client(key, write=True)
+        pipe = client.pipeline()
+        pipe.incr(self.make_and_validate_key(key))
+        pipe.expire(self.make_and_validate_key(key), timeout, nx=True)
+        calls, _expiry_set = pipe.execute()
+        return int(calls)
+
+    # Redis down: 0 calls counted, so rate limits let requests through (and the outage is
+    # logged) rather than refusing every citizen.
+    count = _degrade(0)(_count)
+
     get = _degrade(lambda key, default=None, version=None: default)(RedisCache.get)
     get_many = _degrade({})(RedisCache.get_many)
     set = _degrade(None)(RedisCache.set)

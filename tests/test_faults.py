@@ -220,6 +220,7 @@ def test_with_the_cache_down_reads_miss_and_writes_are_dropped(private_redis: Re
     )
     cache.set("k", 1)
     assert cache.get("k") == 1
+    assert [cache.count("calls", 60) for _ in range(2)] == [1, 2]
 
     private_redis.stop()
 
@@ -228,6 +229,7 @@ def test_with_the_cache_down_reads_miss_and_writes_are_dropped(private_redis: Re
     assert cache.add("other", 1) is False
     cache.set("k", 2)  # dropped, no error
     assert cache.get_or_set("computed", lambda: 42) == 42
+    assert cache.count("calls", 60) == 0  # rate limits let requests through
     private_redis.start()
     cache.set("k", 3)
     assert cache.get("k") == 3  # back by itself
