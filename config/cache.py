@@ -7,9 +7,11 @@ and the failure is logged once a minute instead of turning pages into errors.
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -66,6 +68,31 @@ class ReusedClients(RedisCacheClient):
         return client
 
 
+@dataclass(frozen=True)
+class Flag:
+    """A key set to 1 for a while: a mark (a change to publish) or a gate (who does it)."""
+
+    key: str
+    timeout_s: int
+    only_if_absent: bool = False  # a gate: set by one caller until it expires
+
+
+def set_flags(flags: Sequence[Flag]) -> list[bool]:
+    """Set each flag (gates only where absent); return which were set. One round trip on
+    Redis (ResilientRedisCache.set_flags), one call per flag on other caches."""
+    cache = caches[DEFAULT_CACHE_ALIAS]
+    if isinstance(cache, ResilientRedisCache):
+        return cache.set_flags(flags)
+    done = []
+    for flag in flags:
+        if flag.only_if_absent:
+            done.append(cache.add(flag.key, 1, flag.timeout_s))
+        else:
+            cache.set(flag.key, 1, flag.timeout_s)
+            done.append(True)
+    return done
+
+
 class ResilientRedisCache(RedisCache):
     def __init__(self, server: Any, params: Any) -> None:
         super().__init__(server, params)
@@ -81,6 +108,17 @@ class ResilientRedisCache(RedisCache):
         pipe.expire(self.make_and_validate_key(key), timeout, nx=True)
         calls, _expiry_set = pipe.execute()
         return int(calls)
+
+    def _set_flags(self, flags: Sequence[Flag]) -> list[bool]:
+        pipe = self._cache.get_client(write=True).pipeline(transaction=False)
+        for flag in flags:
+            key = self.make_and_validate_key(flag.key)
+            # An int is stored as itself (Django's serializer), so get() reads these back as 1.
+            pipe.set(key, 1, ex=flag.timeout_s, nx=flag.only_if_absent)
+        return [bool(done) for done in pipe.execute()]
+
+    # Redis down: nothing set, as every write is dropped (no gate is taken either).
+    set_flags = _degrade(lambda flags: [False] * len(flags))(_set_flags)
 
     # Redis down: 0 calls counted, so rate limits let requests through (and the outage is
     # logged) rather than refusing every citizen.

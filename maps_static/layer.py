@@ -14,6 +14,8 @@ import time
 
 from django.core.cache import cache
 
+from config.cache import Flag, set_flags
+
 VERSION_KEY = "maps:public-layer-version"
 # Set by a change, cleared by the advance that publishes it.
 DIRTY_KEY = "maps:public-layer-dirty"
@@ -46,20 +48,30 @@ def layer_version() -> int:
     return int(version)
 
 
-def mark_layer_changed() -> None:
+def mark_layer_changed(*also: Flag) -> list[bool]:
     """Record that public issue state changed; call it after the change is committed.
 
     The version advances now if it has not advanced in the last VERSION_MIN_INTERVAL_S,
-    otherwise at the first request once that interval has passed.
+    otherwise at the first request once that interval has passed. The caller's own flags
+    (`also`) are set in the same round trip to the cache; returns whether each was set.
     """
-    cache.set(DIRTY_KEY, 1, VERSION_TTL_S)
-    advance_if_due()
+    _dirty, due, *others = set_flags(
+        [Flag(DIRTY_KEY, VERSION_TTL_S), Flag(GATE_KEY, VERSION_MIN_INTERVAL_S, True), *also]
+    )
+    if due:
+        _advance()
+    return others
 
 
 def advance_if_due() -> int | None:
     """Advance the version if the interval since the last advance has passed; return it."""
     if not cache.add(GATE_KEY, 1, VERSION_MIN_INTERVAL_S):
         return None
+    return _advance()
+
+
+def _advance() -> int:
+    """Publish the changes marked so far: the gate is ours."""
     # Cleared before the advance: a change committed after this line marks the layer again,
     # one committed before it is in the data every answer of the new version reads.
     cache.delete(DIRTY_KEY)

@@ -5,6 +5,7 @@ import logging
 from celery import shared_task
 from django.core.cache import cache
 
+from config.cache import Flag
 from config.retry import TRANSIENT_ERRORS
 from maps_static.layer import mark_layer_changed
 from maps_static.snapshot import public_layer_geojson, write_snapshot
@@ -22,10 +23,10 @@ def public_layer_changed() -> None:
 
     Cached viewport answers are retired within VERSION_MIN_INTERVAL_S (at once after a quiet
     spell); the snapshot is rebuilt once per SNAPSHOT_DEBOUNCE_S however many changes come in
-    (the pending key is set only once).
+    (the pending key is set only once). One round trip to the cache in all, as a rule.
     """
-    mark_layer_changed()
-    if cache.add(PENDING_KEY, 1, SNAPSHOT_DEBOUNCE_S * 10):
+    (rebuild_due,) = mark_layer_changed(Flag(PENDING_KEY, SNAPSHOT_DEBOUNCE_S * 10, True))
+    if rebuild_due:
         try:
             rebuild_public_snapshot.apply_async(countdown=SNAPSHOT_DEBOUNCE_S, retry=False)
         except BROKER_DOWN:

@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from rest_framework.test import APIClient
 
-from config.cache import ResilientRedisCache
+from config.cache import Flag, ResilientRedisCache
 from outbox.actions import relay
 from outbox.models import OutboxMessage
 from reports.models import Photo, Report, TimelineEntry
@@ -221,6 +221,10 @@ def test_with_the_cache_down_reads_miss_and_writes_are_dropped(private_redis: Re
     cache.set("k", 1)
     assert cache.get("k") == 1
     assert [cache.count("calls", 60) for _ in range(2)] == [1, 2]
+    flags = [Flag("mark", 60), Flag("gate", 60, only_if_absent=True)]
+    assert cache.set_flags(flags) == [True, True]
+    assert cache.set_flags(flags) == [True, False]  # the gate is taken
+    assert cache.get_many(["mark", "gate"]) == {"mark": 1, "gate": 1}
 
     private_redis.stop()
 
@@ -230,6 +234,7 @@ def test_with_the_cache_down_reads_miss_and_writes_are_dropped(private_redis: Re
     cache.set("k", 2)  # dropped, no error
     assert cache.get_or_set("computed", lambda: 42) == 42
     assert cache.count("calls", 60) == 0  # rate limits let requests through
+    assert cache.set_flags([Flag("mark", 60), Flag("gate", 60, True)]) == [False, False]
     private_redis.start()
     cache.set("k", 3)
     assert cache.get("k") == 3  # back by itself

@@ -1,4 +1,5 @@
-"""The shared fixed-window counter, the citizen throttles on it, the query-string list parser."""
+"""The shared cache's counter and flags, the citizen throttles on the counter, and the
+query-string list parser."""
 
 import threading
 import uuid
@@ -10,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
 from config import ratelimit
+from config.cache import Flag, set_flags
 from config.params import comma_list
 from reports.throttles import SubmissionThrottle
 
@@ -38,6 +40,20 @@ def test_calls_are_counted_per_key_and_window(
         assert ratelimit.window_left_s(60) == 15.0
         clock[0] += 15  # the next window starts from one
         assert ratelimit.count_call(key, 60) == 1
+
+
+@pytest.mark.parametrize("backend", list(BACKENDS))
+def test_flags_are_set_and_gates_taken_once(backend: str) -> None:
+    mark, gate = (f"test:{uuid.uuid4().hex}" for _ in range(2))
+    flags = [Flag(mark, 60), Flag(gate, 60, only_if_absent=True)]
+    with override_settings(CACHES=cache_on(backend)):
+        from django.core.cache import cache
+
+        assert set_flags(flags) == [True, True]
+        assert set_flags(flags) == [True, False]  # someone holds the gate
+        assert cache.get_many([mark, gate]) == {mark: 1, gate: 1}
+        cache.delete(gate)
+        assert set_flags(flags) == [True, True]
 
 
 def test_a_counter_expires_after_its_window() -> None:
