@@ -50,7 +50,7 @@ from reports.priority import (
     move_deadline_term,
     sla_elapsed_fraction,
 )
-from reports.querysets import contributions, lock_open_issue, set_priorities
+from reports.querysets import ReportFacts, contributions, lock_open_issue, set_priorities
 from reports.sla import deadlines
 from routing.tasks import replan_for_emergency
 
@@ -138,13 +138,13 @@ def submit_report(new: NewReport) -> Report:
                 accuracy_m=new.accuracy_m,
             )
             decision, joined = _choose_and_lock(new, incoming, params, now)
+            reporter = reporter_for(new.contact, new.language, new.user)
             if joined is None:
-                issue = _open_issue(new, point, area, address or "", now)
+                issue = _open_issue(new, point, area, address or "", now, reporter)
             else:
                 issue = joined
                 if address and not issue.address:
                     issue.address = address
-            reporter = reporter_for(new.contact, new.language, new.user)
             report = Report.objects.create(
                 issue=issue,
                 category=new.category,
@@ -186,7 +186,8 @@ def submit_report(new: NewReport) -> Report:
                     data={"report": report.pk},
                 )
             subscribe(issue, reporter)
-            refresh_issue(issue, now=now, recentre=decision.issue_id is not None)
+            if joined is not None:
+                refresh_issue(issue, now=now, recentre=True)
             if new.photos or address is None:
                 enqueue(tasks.after_report_submitted, report.pk)
             if new.emergency:
@@ -221,13 +222,18 @@ def _choose_and_lock(
     return replace(decision, issue_id=None), None
 
 
-def _open_issue(new: NewReport, point: Any, area: Any, address: str, now: Any) -> Issue:
+def _open_issue(
+    new: NewReport, point: Any, area: Any, address: str, now: Any, reporter: Reporter | None
+) -> Issue:
+    """Open an issue for a report that joins none, its counters and priority already those of
+    that one report (one INSERT: no refresh_issue, which would read the report back and write
+    the whole row again)."""
     category = new.category
     take_in_charge_due_at, due_at = deadlines(
         now, category.take_in_charge_working_days, category.sla_working_days
     )
     assignment = choose_assignment(category, area)
-    issue = Issue.objects.create(
+    issue = Issue(
         category=category,
         department=assignment.department,
         operator_group_id=assignment.operator_group_id,
@@ -240,7 +246,19 @@ def _open_issue(new: NewReport, point: Any, area: Any, address: str, now: Any) -
         due_at=due_at,
         take_in_charge_due_at=take_in_charge_due_at,
     )
+    first_report = ReportFacts(
+        reporter_id=reporter.pk if reporter else None,
+        urgency=new.urgency,
+        emergency=new.emergency,
+        created_at=now,
+        reliability=reporter.reliability if reporter else None,
+        lon=new.lon,
+        lat=new.lat,
+    )
+    summarise_contributions(issue, [first_report], [], now=now, recentre=False)
+    issue.save(force_insert=True)
     TimelineEntry.objects.create(issue=issue, kind=TimelineEntry.Kind.CREATED, status=Status.NEW)
+    transaction.on_commit(public_layer_changed, robust=True)
     return issue
 
 
@@ -303,6 +321,21 @@ def refresh_issue(issue: Issue, *, now: dt.datetime | None = None, recentre: boo
     """
     now = now or timezone.now()
     reports, supporters = contributions(issue.pk)
+    summarise_contributions(issue, reports, supporters, now=now, recentre=recentre)
+    issue.save()
+    transaction.on_commit(public_layer_changed, robust=True)
+
+
+def summarise_contributions(
+    issue: Issue,
+    reports: Sequence[ReportFacts],
+    supporters: Sequence[int | None],
+    *,
+    now: dt.datetime,
+    recentre: bool,
+) -> None:
+    """Set an issue's counters, emergency flag and priority (and, with `recentre`, its centre)
+    from its reports and its supporters' reporter ids; the caller saves it."""
     known = {r.reporter_id for r in reports if r.reporter_id} | {s for s in supporters if s}
     anonymous = sum(1 for r in reports if r.reporter_id is None) + sum(
         1 for s in supporters if s is None
@@ -344,8 +377,6 @@ def refresh_issue(issue: Issue, *, now: dt.datetime | None = None, recentre: boo
             {"factor": t.factor, "points": round(t.points, 2), "value": t.value} for t in terms
         ],
     }
-    issue.save()
-    transaction.on_commit(public_layer_changed, robust=True)
 
 
 def refresh_deadline_terms(*, now: dt.datetime | None = None, batch_size: int = 2000) -> int:

@@ -12,8 +12,8 @@ from rest_framework.test import APIClient
 
 import reports.actions
 from clustering.candidates import find_candidates
-from reports.actions import NewReport, submit_report
-from reports.models import Issue, Report, Subscription, Supporter, TimelineEntry
+from reports.actions import NewReport, refresh_issue, submit_report
+from reports.models import Issue, Report, Reporter, Subscription, Supporter, TimelineEntry
 from tests import factories
 from tests.factories import INSIDE, Territory, make_territory
 
@@ -67,6 +67,26 @@ def test_distinct_reporters_raise_the_priority(api: APIClient, territory: Territ
     assert issue.report_count == 3
     assert issue.priority_explained["people"] == 2
     assert issue.priority == alone + 10  # log2(2 people) x 10
+
+
+def test_a_new_issue_is_stored_as_recomputing_it_from_its_rows_gives(
+    api: APIClient, territory: Territory
+) -> None:
+    """A report that opens an issue sets its counters and priority in the one INSERT; they
+    must be what refresh_issue computes from the stored rows (urgency, emergency, the
+    reporter's reliability)."""
+    Reporter.objects.create(email="known@example.org", reliability=0.25)
+    send(api, moved(), email="known@example.org", urgency=5, emergency=True)
+    stored = Issue.objects.get()
+
+    recomputed = Issue.objects.get()
+    refresh_issue(recomputed, now=stored.first_reported_at)
+
+    fields = ["report_count", "supporter_count", "emergency", "priority", "priority_explained"]
+    assert [getattr(stored, f) for f in fields] == [getattr(recomputed, f) for f in fields]
+    assert stored.priority_explained["reliability"]["qualified_reports"] == 1
+    assert stored.priority_explained["reliability"]["lowest_weight"] < 1
+    assert (stored.report_count, stored.emergency) == (1, True)
 
 
 def test_another_category_at_the_same_place_opens_its_own_issue(
