@@ -8,29 +8,12 @@ from django.contrib.gis.geos import Point
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from geo.models import Area, BoundaryPiece, Department, Municipality
+from geo.models import Area, Department, Municipality
 
-
-def inside_municipality(point: Point) -> bool:
-    """Tell whether a WGS84 point lies inside a loaded municipality boundary.
-
-    Uses the subdivided pieces (geo_boundarypiece_geom_gist) so the test touches a few
-    small polygons instead of the whole boundary.
-    """
-    return BoundaryPiece.objects.filter(geometry__intersects=point).exists()
-
-
-def area_at(point: Point) -> Area | None:
-    """Return the area (ward) holding a WGS84 point, if any (geo_area_geom_gist).
-
-    Without its outline: callers want the ward, not its polygon (parsing a ward's outline
-    was a measurable part of every submission).
-    """
-    return Area.objects.filter(geometry__intersects=point).defer("geometry").order_by("pk").first()
-
-
-# One round trip for both questions a submission asks of its place (GiST indexes on the
-# boundary pieces and on the wards); the ward without its outline.
+# One round trip for both questions asked of a place: inside the territory (on the subdivided
+# boundary pieces, geo_boundarypiece_geom_gist: a few small polygons instead of the whole
+# boundary), and which ward (geo_area_geom_gist), without its outline (parsing a ward's outline
+# was a measurable part of every submission).
 _PLACE_SQL = """
 SELECT EXISTS (SELECT 1 FROM geo_boundarypiece b WHERE ST_Intersects(b.geometry, q.p)),
        a.id, a.municipality_id, a.code, a.name
@@ -45,8 +28,7 @@ LEFT JOIN LATERAL (
 def place_at(point: Point) -> tuple[bool, Area | None]:
     """Whether a WGS84 point is inside the territory, and the ward holding it (if any).
 
-    What inside_municipality and area_at answer, in one statement: the submission path asks
-    both (bench/scale.py: two ORM queries cost ~0.7 ms of Python, this one ~0.1 ms).
+    One statement (bench/scale.py: two ORM queries cost ~0.7 ms of Python, this one ~0.1 ms).
     """
     with connection.cursor() as cursor:
         cursor.execute(_PLACE_SQL, [point.ewkb.hex()])
@@ -57,6 +39,16 @@ def place_at(point: Point) -> tuple[bool, Area | None]:
     return bool(inside), Area.from_db(
         connection.alias, fields, [area_id, municipality_id, code, name]
     )
+
+
+def inside_municipality(point: Point) -> bool:
+    """Whether a WGS84 point lies inside a loaded municipality boundary."""
+    return place_at(point)[0]
+
+
+def area_at(point: Point) -> Area | None:
+    """The area (ward) holding a WGS84 point, if any, without its outline."""
+    return place_at(point)[1]
 
 
 def departments_competent_at(area: Area | None) -> QuerySet[Department]:

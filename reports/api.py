@@ -30,7 +30,7 @@ from backoffice.roles import Verb
 from clustering.actions import ClusteringRefused, merge_issues, split_reports
 from clustering.candidates import nearby_open_issues, recent_descriptions
 from config.params import comma_list
-from geo.querysets import area_at, inside_municipality
+from geo.querysets import place_at
 from geo.units import WGS84, make_point
 from reports.actions import IssueClosed, PhotoStorageError, submit_report, support_issue
 from reports.models import Issue, PublicStatus, Report, SubmissionKey
@@ -260,12 +260,12 @@ class CategoryListView(generics.ListAPIView):
                 errors[name] = exc.detail
         if errors:
             raise ValidationError(errors)
-        point = make_point(coordinates["lat"], coordinates["lon"])
-        if not inside_municipality(point):
+        inside, area = place_at(make_point(coordinates["lat"], coordinates["lon"]))
+        if not inside:
             raise ValidationError(
                 {"location": [_("This place is outside the municipality's territory.")]}
             )
-        return categories_offered(area_at(point))
+        return categories_offered(area)
 
 
 class IssueNearbyView(APIView):
