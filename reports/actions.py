@@ -121,23 +121,7 @@ def submit_report(new: NewReport) -> Report:
     try:
         with transaction.atomic():
             now = timezone.now()
-            lock_neighbourhood(
-                new.category.group_id,
-                new.lat,
-                new.lon,
-                search_reach_m(new.category, params, new.accuracy_m),
-            )
-            incoming = Incoming(
-                x_m=0.0,
-                y_m=0.0,
-                category=new.category.code,
-                group=new.category.group.code,
-                created_s=now.timestamp(),
-                description=new.description,
-                phashes=tuple(photo.phash for photo in new.photos),
-                accuracy_m=new.accuracy_m,
-            )
-            decision, joined = _choose_and_lock(new, incoming, params, now)
+            decision, joined = _lock_and_choose(new, params, now)
             reporter = reporter_for(new.contact, new.language, new.user)
             if joined is None:
                 issue = _open_issue(new, point, area, address or "", now, reporter)
@@ -145,46 +129,14 @@ def submit_report(new: NewReport) -> Report:
                 issue = joined
                 if address and not issue.address:
                     issue.address = address
-            report = Report.objects.create(
-                issue=issue,
-                category=new.category,
-                location=point,
-                location_accuracy_m=new.accuracy_m,
-                address=address or "",
-                area=area,
-                description=new.description,
-                answers=dict(new.answers),
-                urgency=new.urgency,
-                emergency=new.emergency,
-                channel=new.channel,
-                reporter=reporter,
-                photo_location=_first_photo_location(new.photos),
-                match={
-                    "joined": decision.issue_id is not None,
-                    "score": decision.score,
-                    **decision.evidence,
-                },
-                language=new.language,
-                created_at=now,
-            )
+            report = _store_report(new, issue, reporter, decision, point, area, address, now)
             if new.idempotency_key:
                 # Unique: a concurrent retry with the same key waits here, then fails and
                 # rolls back whole (the caller answers with the first report).
                 SubmissionKey.objects.create(key=new.idempotency_key, report=report)
             for position, photo in enumerate(new.photos):
                 _store_photo(report, photo, position, stored_files)
-            if decision.issue_id is not None:
-                TimelineEntry.objects.create(
-                    issue=issue, kind=TimelineEntry.Kind.REPORT_ADDED, data={"report": report.pk}
-                )
-            if report.emergency:
-                # Internal: the public page must not read as an alarm; staff see the escalation.
-                TimelineEntry.objects.create(
-                    issue=issue,
-                    kind=TimelineEntry.Kind.EMERGENCY,
-                    public=False,
-                    data={"report": report.pk},
-                )
+            _add_to_timeline(issue, report, joined=joined is not None)
             subscribe(issue, reporter)
             if joined is not None:
                 refresh_issue(issue, now=now, recentre=True)
@@ -198,6 +150,79 @@ def submit_report(new: NewReport) -> Report:
             default_storage.delete(name)
         raise
     return report
+
+
+def _lock_and_choose(
+    new: NewReport, params: MatchParams, now: dt.datetime
+) -> tuple[Decision, Issue | None]:
+    """Lock the report's neighbourhood, then choose the issue it joins and lock that too."""
+    lock_neighbourhood(
+        new.category.group_id,
+        new.lat,
+        new.lon,
+        search_reach_m(new.category, params, new.accuracy_m),
+    )
+    incoming = Incoming(
+        x_m=0.0,
+        y_m=0.0,
+        category=new.category.code,
+        group=new.category.group.code,
+        created_s=now.timestamp(),
+        description=new.description,
+        phashes=tuple(photo.phash for photo in new.photos),
+        accuracy_m=new.accuracy_m,
+    )
+    return _choose_and_lock(new, incoming, params, now)
+
+
+def _store_report(
+    new: NewReport,
+    issue: Issue,
+    reporter: Reporter | None,
+    decision: Decision,
+    point: Any,
+    area: Area | None,
+    address: str | None,
+    now: dt.datetime,
+) -> Report:
+    return Report.objects.create(
+        issue=issue,
+        category=new.category,
+        location=point,
+        location_accuracy_m=new.accuracy_m,
+        address=address or "",
+        area=area,
+        description=new.description,
+        answers=dict(new.answers),
+        urgency=new.urgency,
+        emergency=new.emergency,
+        channel=new.channel,
+        reporter=reporter,
+        photo_location=_first_photo_location(new.photos),
+        match={
+            "joined": decision.issue_id is not None,
+            "score": decision.score,
+            **decision.evidence,
+        },
+        language=new.language,
+        created_at=now,
+    )
+
+
+def _add_to_timeline(issue: Issue, report: Report, *, joined: bool) -> None:
+    """A report joining an issue is a public event; an emergency an internal one."""
+    if joined:
+        TimelineEntry.objects.create(
+            issue=issue, kind=TimelineEntry.Kind.REPORT_ADDED, data={"report": report.pk}
+        )
+    if report.emergency:
+        # Internal: the public page must not read as an alarm; staff see the escalation.
+        TimelineEntry.objects.create(
+            issue=issue,
+            kind=TimelineEntry.Kind.EMERGENCY,
+            public=False,
+            data={"report": report.pk},
+        )
 
 
 def _choose_and_lock(
