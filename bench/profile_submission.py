@@ -6,7 +6,8 @@
 Sends `POST /api/v1/reports/` (JSON, no photo, as bench/scale.py does) through Django's
 test client, with the settings bench/scale.py gives gunicorn (production, DEBUG off), to the
 large city bench/scale.py built (BENCH_DATABASE_URL, default segnala_bench_scale: run
-bench/scale.py once first), and prints the process's CPU milliseconds per submission: the
+bench/scale.py once first), restored from the kept copy as built so that runs compare, and
+prints the process's CPU milliseconds per submission: the
 best of `rounds` rounds, since this machine's CPU speed drifts between runs (CPU time of one
 process is steadier than a throughput). With --profile, one more round runs under cProfile,
 saved to that file, and its top functions by own CPU time are printed.
@@ -23,7 +24,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-from bench.scale import production_env, submission_places, submit_requests
+from bench.scale import production_env, restore_city, submission_places, submit_requests
 
 # Production's settings and request path, as bench/scale.py runs gunicorn.
 os.environ.update(production_env())
@@ -37,6 +38,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
 
+    # Every run starts from the city as built: the submissions of earlier runs would make it
+    # slower run after run (hot-spot issues grow).
+    restored_s = restore_city()
     import django
 
     django.setup()
@@ -58,7 +62,10 @@ def main() -> None:
     send(bodies[:count])  # warm: imports, the catalogue, prepared statements
     best = min(send(bodies[count * (r + 1) : count * (r + 2)]) for r in range(args.rounds))
     print(f"$ python {' '.join(sys.argv)}")
-    print(f"CPU per submission, in process: {best:.2f} ms (best of {args.rounds} x {count})")
+    print(
+        f"CPU per submission, in process: {best:.2f} ms (best of {args.rounds} x {count}; "
+        f"the built city restored in {restored_s} s)"
+    )
     if args.profile:
         # Timed by the process's CPU clock, as the figure above: waits on PostgreSQL and
         # Redis then cost only the CPU spent sending and reading, not the time spent waiting.

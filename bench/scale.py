@@ -9,7 +9,9 @@ Builds (once; --reload to redo) the large city in a database of its own (BENCH_D
 default segnala_bench_scale): the demo territory, offices and catalogue (load_demo with a few
 reports), then with COPY `open` open issues and closed issues holding `historical` reports,
 inside the municipality's boundary (60% around 40 hot spots, the rest spread evenly), the
-categories drawn with Zipf-like weights. Then, in one run:
+categories drawn with Zipf-like weights. The built city is kept as a copy (the database's
+name + "_built") and every run starts from a fresh copy of it (seconds), so that runs
+compare. Then, in one run:
 
 1. submissions through the real HTTP API served by gunicorn (2 workers, as bin/serve, with a
    Celery worker running beside it) by `concurrency` client threads on keep-alive
@@ -117,7 +119,14 @@ def _inside(boundary: Any, rng: np.random.Generator, n: int, *bounds: float) -> 
 
 
 def build_city(historical: int, open_count: int, seed: int, reload: bool) -> dict[str, Any]:
-    """Load the demo territory and COPY the city unless it is there already; return figures."""
+    """Give the benchmark database the city as built, then return figures.
+
+    Built once (load_demo, then COPY), the city is kept as a copy of its own (the database's
+    name + "_built", labelled with its size and seed); every later run starts from a fresh
+    copy of it, so no run measures a city that earlier runs' submissions changed (3,000
+    submissions a run, 60% of them to 40 hot spots, grew issues there to hundreds of reports,
+    and each run was slower than the last).
+    """
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.db import connection
@@ -125,17 +134,22 @@ def build_city(historical: int, open_count: int, seed: int, reload: bool) -> dic
     from reports.demo import demo_needed
 
     started = time.perf_counter()
-    if not reload and _has_city(historical, open_count):
-        return {"built_s": 0.0, "reused": True}
+    url = os.environ["BENCH_DATABASE_URL"]
+    label = f"segnala bench city: historical={historical} open={open_count} seed={seed}"
+    if not reload and _built_label(url) == label:
+        connection.close()
+        _copy_database(url, from_built=True)
+        _reconnect()
+        return {
+            "built_s": 0.0,
+            "reused": True,
+            "restored_s": round(time.perf_counter() - started, 1),
+        }
     if not demo_needed():
         # Another size, an interrupted build or --reload: start again from an empty database.
         connection.close()
-        _drop_database(os.environ["BENCH_DATABASE_URL"])
-        setup_django()
-        # This process fetched the PostGIS types' OIDs from the dropped database: fetch them
-        # again (server-side binding sends them with every geometry parameter).
-        connection.ensure_connection()
-        connection.register_geometry_adapters(connection.connection, clear_caches=True)  # type: ignore[attr-defined]
+        _drop_database(url)
+        _reconnect()
     call_command("load_demo", reports=30, verbosity=0)
     get_user_model().objects.create_superuser("bench-admin", "", "bench-admin")
     _copy_city(historical, open_count, np.random.default_rng(seed))
@@ -143,23 +157,96 @@ def build_city(historical: int, open_count: int, seed: int, reload: bool) -> dic
         # VACUUM too: a freshly loaded table has no visibility map, which a live one has.
         cursor.execute("VACUUM ANALYZE reports_issue")
         cursor.execute("VACUUM ANALYZE reports_report")
+    connection.close()
+    _copy_database(url, from_built=False, label=label)
+    _reconnect()
     return {"built_s": round(time.perf_counter() - started, 1), "reused": False}
 
 
-def _has_city(historical: int, open_count: int) -> bool:
-    from reports.models import Issue, Report
+def restore_city() -> float:
+    """Make the benchmark database a fresh copy of the built city; return the seconds taken.
 
-    bench_open = Issue.objects.filter(address="bench").exclude(status="closed").count()
-    copied = Report.objects.filter(tracking_code__startswith=REPORT_CODE_PREFIX).count()
-    return copied >= historical and bench_open == open_count
+    For scripts measuring on the city bench/scale.py built (bench/profile_submission.py):
+    exits with a message when it has not been built.
+    """
+    url = os.environ["BENCH_DATABASE_URL"]
+    if _built_label(url) is None:
+        sys.exit("no built city: run bench/scale.py once first (it builds and keeps it)")
+    started = time.perf_counter()
+    _copy_database(url, from_built=True)
+    return round(time.perf_counter() - started, 1)
+
+
+def _reconnect() -> None:
+    """Connect to the database made anew (setup_django creates and migrates it if needed)."""
+    from django.db import connection
+
+    setup_django()
+    # This process fetched the PostGIS types' OIDs from the dropped database: fetch them
+    # again (server-side binding sends them with every geometry parameter).
+    connection.ensure_connection()
+    connection.register_geometry_adapters(connection.connection, clear_caches=True)  # type: ignore[attr-defined]
+
+
+def _admin_dsn_and_name(url: str) -> tuple[str, str]:
+    dsn, name = url.replace("postgis://", "postgresql://").rsplit("/", 1)
+    return f"{dsn}/postgres", name
+
+
+def _built_label(url: str) -> str | None:
+    """The label of the kept copy of the built city; None if there is none."""
+    import psycopg
+
+    admin, name = _admin_dsn_and_name(url)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT coalesce(shobj_description(oid, 'pg_database'), '') FROM pg_database "
+            "WHERE datname = %s",
+            [f"{name}_built"],
+        ).fetchone()
+    return row[0] if row else None
+
+
+def _copy_database(url: str, *, from_built: bool, label: str = "") -> None:
+    """Copy the working database to its kept copy (labelled), or the kept copy back over it.
+
+    A file copy (STRATEGY FILE_COPY): ~1.2 GB in seconds, where the default strategy writes
+    it all through the WAL. Sessions on either database are ended first.
+    """
+    import psycopg
+    from psycopg import sql
+
+    admin, name = _admin_dsn_and_name(url)
+    source, target = (f"{name}_built", name) if from_built else (name, f"{name}_built")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(target))
+        )
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [source]
+        )
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {} STRATEGY FILE_COPY").format(
+                sql.Identifier(target), sql.Identifier(source)
+            )
+        )
+        if label:
+            conn.execute(
+                sql.SQL("COMMENT ON DATABASE {} IS {}").format(
+                    sql.Identifier(target), sql.Literal(label)
+                )
+            )
 
 
 def _drop_database(url: str) -> None:
     import psycopg
+    from psycopg import sql
 
-    dsn, name = url.replace("postgis://", "postgresql://").rsplit("/", 1)
-    with psycopg.connect(f"{dsn}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin, name = _admin_dsn_and_name(url)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
 
 
 def _copy_city(historical: int, open_count: int, rng: np.random.Generator) -> None:
