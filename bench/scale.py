@@ -170,7 +170,7 @@ def restore_city() -> float:
     exits with a message when it has not been built.
     """
     url = os.environ["BENCH_DATABASE_URL"]
-    if _built_label(url) is None:
+    if not _built_label(url):  # none, or an unlabelled one (a build cut off before its label)
         sys.exit("no built city: run bench/scale.py once first (it builds and keeps it)")
     started = time.perf_counter()
     _copy_database(url, from_built=True)
@@ -194,7 +194,7 @@ def _admin_dsn_and_name(url: str) -> tuple[str, str]:
 
 
 def _built_label(url: str) -> str | None:
-    """The label of the kept copy of the built city; None if there is none."""
+    """The label of the kept copy of the built city ("" if unlabelled); None if there is none."""
     import psycopg
 
     admin, name = _admin_dsn_and_name(url)

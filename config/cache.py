@@ -99,14 +99,15 @@ class ResilientRedisCache(RedisCache):
         self._class = ReusedClients
 
     def _count(self, key: str, timeout: int) -> int:
-        # INCR creates a missing key at 1; EXPIRE NX sets the timeout only on a key without
-        # one, so the window ends `timeout` seconds after its first call. One round trip:
-        # Django's add + incr take three (incr asks whether the key exists first).
-        client = self._cache.get_client(key, write=True)
-        pipe = client.pipeline()
-        pipe.incr(self.make_and_validate_key(key))
-        pipe.expire(self.make_and_validate_key(key), timeout, nx=True)
-        calls, _expiry_set = pipe.execute()
+        # SET NX creates the counter at 0 with its timeout only if it is missing, so the window
+        # ends `timeout` seconds after its first call; INCR counts. One round trip (MULTI/EXEC):
+        # Django's add + incr take three (incr asks whether the key exists first). Not INCR +
+        # EXPIRE NX: EXPIRE's NX needs Redis 7, SET NX EX any Redis since 2.6.12.
+        name = self.make_and_validate_key(key)
+        pipe = self._cache.get_client(key, write=True).pipeline()
+        pipe.set(name, 0, ex=timeout, nx=True)
+        pipe.incr(name)
+        _created, calls = pipe.execute()
         return int(calls)
 
     def _set_flags(self, flags: Sequence[Flag]) -> list[bool]:

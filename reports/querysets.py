@@ -5,7 +5,7 @@ import json
 from typing import NamedTuple
 
 from django.contrib.gis.geos import Polygon
-from django.db import connection
+from django.db import connection, router
 from django.db.models import Prefetch, Q, QuerySet
 
 from geo.models import Area
@@ -99,7 +99,9 @@ FROM reports_issue WHERE id = %s AND status <> %s FOR UPDATE
 def lock_open_issue(issue_id: int) -> Issue | None:
     """Lock an open issue for a report joining it, loading only the columns a joining report
     changes (saving it writes only those); None if it is closed or gone."""
-    return next(iter(Issue.objects.raw(_LOCK_OPEN_ISSUE_SQL, [issue_id, Status.CLOSED])), None)
+    # On the database writes go to: a raw query is routed as a read.
+    issues = Issue.objects.db_manager(router.db_for_write(Issue))
+    return next(iter(issues.raw(_LOCK_OPEN_ISSUE_SQL, [issue_id, Status.CLOSED])), None)
 
 
 class ReportFacts(NamedTuple):

@@ -89,6 +89,40 @@ def test_a_new_issue_is_stored_as_recomputing_it_from_its_rows_gives(
     assert (stored.report_count, stored.emergency) == (1, True)
 
 
+def test_a_report_joining_an_issue_of_another_category_keeps_that_issues_severity(
+    api: APIClient, territory: Territory
+) -> None:
+    """A category matching its whole group joins a sibling category's issue: the issue's
+    priority stays computed from its own category (the submitted one is reused only when it
+    is the issue's)."""
+    factories.CategoryFactory(
+        code="pavement", group=territory.pothole.group, match_whole_group=True, base_severity=5
+    )
+    first = send(api, moved())
+    response = api.post(
+        "/api/v1/reports/",
+        {
+            "lat": moved()[0],
+            "lon": moved()[1],
+            "category": "pavement",
+            "description": "Buca profonda sulla carreggiata",
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["issue"] == first["issue"]
+    stored = Issue.objects.get()
+
+    recomputed = Issue.objects.get()
+    refresh_issue(recomputed, now=stored.last_reported_at)
+
+    assert stored.category_id == territory.pothole.pk
+    assert (stored.priority, stored.priority_explained) == (
+        recomputed.priority,
+        recomputed.priority_explained,
+    )
+
+
 def test_another_category_at_the_same_place_opens_its_own_issue(
     api: APIClient, territory: Territory
 ) -> None:
