@@ -219,9 +219,7 @@ def _copy_database(url: str, *, from_built: bool, label: str = "") -> None:
     admin, name = _admin_dsn_and_name(url)
     source, target = (f"{name}_built", name) if from_built else (name, f"{name}_built")
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(target))
-        )
+        _drop(conn, target)
         conn.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [source]
         )
@@ -240,13 +238,16 @@ def _copy_database(url: str, *, from_built: bool, label: str = "") -> None:
 
 def _drop_database(url: str) -> None:
     import psycopg
-    from psycopg import sql
 
     admin, name = _admin_dsn_and_name(url)
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
+        _drop(conn, name)
+
+
+def _drop(conn: Any, name: str) -> None:
+    from psycopg import sql
+
+    conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def _copy_city(historical: int, open_count: int, rng: np.random.Generator) -> None:

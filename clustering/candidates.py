@@ -120,23 +120,10 @@ LIMIT %(limit)s
 """
 
 
-def _nearest_open(
-    lat: float,
-    lon: float,
-    category_ids: list[int],
-    reach_m: float,
-    since: dt.datetime,
-    limit: int,
-    public_only: bool,
-    evidence: MatchParams | None = None,
-) -> list[tuple]:
+def _nearest_open(params: dict[str, Any]) -> list[tuple]:
+    """Run _NEAREST_OPEN_SQL with nearest_open_params' parameters."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            _NEAREST_OPEN_SQL,
-            nearest_open_params(
-                lat, lon, category_ids, reach_m, since, limit, public_only, evidence
-            ),
-        )
+        cursor.execute(_NEAREST_OPEN_SQL, params)
         return cursor.fetchall()
 
 
@@ -197,14 +184,16 @@ def find_candidates(
     descriptions and photo hashes the pure core weighs. One query whatever the density.
     """
     rows = _nearest_open(
-        lat,
-        lon,
-        compatible_category_ids(category),
-        search_reach_m(category, params, accuracy_m),
-        since=now - dt.timedelta(days=params.window_days),
-        limit=CANDIDATE_LIMIT,
-        public_only=False,
-        evidence=params,
+        nearest_open_params(
+            lat,
+            lon,
+            compatible_category_ids(category),
+            search_reach_m(category, params, accuracy_m),
+            since=now - dt.timedelta(days=params.window_days),
+            limit=CANDIDATE_LIMIT,
+            public_only=False,
+            evidence=params,
+        )
     )
     candidates = []
     for issue_id, c_lat, c_lon, code, group, radius_m, last_at, count, texts, hashes in rows:
@@ -231,13 +220,15 @@ def nearby_open_issues(
 ) -> list[NearbyIssue]:
     """Return public open issues of compatible categories within radius_m, nearest first."""
     rows = _nearest_open(
-        lat,
-        lon,
-        compatible_category_ids(category),
-        radius_m,
-        since=dt.datetime.min.replace(tzinfo=dt.UTC),
-        limit=limit,
-        public_only=True,
+        nearest_open_params(
+            lat,
+            lon,
+            compatible_category_ids(category),
+            radius_m,
+            since=dt.datetime.min.replace(tzinfo=dt.UTC),
+            limit=limit,
+            public_only=True,
+        )
     )
     found = [NearbyIssue(row[0], haversine_m(lat, lon, row[1], row[2])) for row in rows]
     return [issue for issue in found if issue.distance_m <= radius_m]

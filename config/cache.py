@@ -93,6 +93,20 @@ def set_flags(flags: Sequence[Flag]) -> list[bool]:
     return done
 
 
+def count(key: str, timeout_s: int) -> int:
+    """Count one call under `key`, which expires `timeout_s` after its first; return the calls
+    so far. One atomic round trip on Redis (ResilientRedisCache.count), add + incr on others."""
+    cache = caches[DEFAULT_CACHE_ALIAS]
+    if isinstance(cache, ResilientRedisCache):
+        return cache.count(key, timeout_s)
+    cache.add(key, 0, timeout=timeout_s)
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr: this call starts it again
+        cache.set(key, 1, timeout=timeout_s)
+        return 1
+
+
 class ResilientRedisCache(RedisCache):
     def __init__(self, server: Any, params: Any) -> None:
         super().__init__(server, params)

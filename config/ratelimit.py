@@ -2,9 +2,7 @@
 
 import time
 
-from django.core.cache import DEFAULT_CACHE_ALIAS, caches
-
-from config.cache import ResilientRedisCache
+from config.cache import count
 
 
 def window_left_s(window_s: int) -> float:
@@ -19,13 +17,4 @@ def count_call(key: str, window_s: int) -> int:
     production), so every web process counts into the same key, atomically: of N calls made at
     the same moment exactly one is counted first, one second, and so on.
     """
-    counter = f"ratelimit:{key}:{int(time.time() // window_s)}"
-    cache = caches[DEFAULT_CACHE_ALIAS]
-    if isinstance(cache, ResilientRedisCache):
-        return cache.count(counter, window_s * 2)  # one round trip
-    cache.add(counter, 0, timeout=window_s * 2)
-    try:
-        return int(cache.incr(counter))
-    except ValueError:  # expired between add and incr: this call opens a new window
-        cache.set(counter, 1, timeout=window_s * 2)
-        return 1
+    return count(f"ratelimit:{key}:{int(time.time() // window_s)}", window_s * 2)
