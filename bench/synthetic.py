@@ -132,7 +132,7 @@ KINDS: tuple[Kind, ...] = (
         ("people trip", "dangerous for the elderly"),
     ),
     Kind(
-        "road-sign", "roads", 20, 10, "roadside", 15, 0.1, 2, 0.02,
+        "road-sign", "roads", 25, 10, "roadside", 15, 0.1, 2, 0.02,
         ("cartello stradale", "segnale caduto", "cartello piegato", "segnaletica"),
         ("road sign", "fallen sign", "bent sign"),
         (("stop", "stop"), ("divieto di sosta", "no parking"), ("precedenza", "give way"),
@@ -140,7 +140,7 @@ KINDS: tuple[Kind, ...] = (
         ("non si vede", "girato"), ("not visible", "turned"),
     ),
     Kind(
-        "drain", "roads", 20, 10, "carriageway", 10, 0.2, 4, 0.02,
+        "drain", "roads", 25, 10, "carriageway", 10, 0.2, 4, 0.02,
         ("tombino intasato", "caditoia otturata", "tombino", "allagamento", "grata rotta"),
         ("blocked drain", "drain", "flooding", "broken grate"),
         (("foglie", "leaves"), ("odore", "smell"), ("acqua ferma", "standing water"),
@@ -148,7 +148,7 @@ KINDS: tuple[Kind, ...] = (
         ("quando piove si allaga", "strada allagata"), ("floods when it rains",),
     ),
     Kind(
-        "street-light-out", "lighting", 20, 30, "roadside", 10, 0.25, 1, 0.2,
+        "street-light-out", "lighting", 25, 30, "roadside", 10, 0.25, 1, 0.2,
         ("lampione spento", "luce spenta", "lampione non funziona", "illuminazione guasta", "buio"),
         ("street light out", "lamp not working", "dark street"),
         (("lampeggia", "flickers"), ("acceso di giorno", "on during the day"),
@@ -157,7 +157,7 @@ KINDS: tuple[Kind, ...] = (
         ("di sera è buio", "pericoloso di notte", "da giorni"), ("dark at night", "for days"),
     ),
     Kind(
-        "lamp-post-damaged", "lighting", 20, 6, "roadside", 20, 0.05, 1, 0.02,
+        "lamp-post-damaged", "lighting", 25, 6, "roadside", 20, 0.05, 1, 0.02,
         ("palo della luce piegato", "lampione danneggiato", "palo inclinato", "fili scoperti"),
         ("bent lamp post", "damaged lamp post", "exposed wires"),
         (("urtato da un'auto", "hit by a car"), ("sportello aperto", "open hatch"),
@@ -220,7 +220,7 @@ KINDS: tuple[Kind, ...] = (
         ("bambini in pericolo",), ("children at risk",),
     ),
     Kind(
-        "graffiti", "safety", 15, 20, "roadside", 60, 0.3, 0, 0.02,
+        "graffiti", "safety", 25, 20, "roadside", 60, 0.3, 0, 0.02,
         ("graffiti", "scritte sul muro", "muro imbrattato", "tag"),
         ("graffiti", "tags on the wall", "vandalism"),
         (("scritte nere", "black writing"), ("vernice rossa", "red paint"),
@@ -229,7 +229,7 @@ KINDS: tuple[Kind, ...] = (
         ("di nuovo", "vandali"), ("again", "vandals"),
     ),
     Kind(
-        "abandoned-vehicle", "safety", 20, 12, "roadside", 30, 0.1, 0, 0.02,
+        "abandoned-vehicle", "safety", 25, 12, "roadside", 30, 0.1, 0, 0.02,
         ("auto abbandonata", "veicolo abbandonato", "motorino abbandonato", "carcassa"),
         ("abandoned car", "abandoned vehicle", "abandoned scooter"),
         (("fiat panda bianca", "white fiat panda"), ("auto rossa", "red car"),

@@ -123,8 +123,9 @@ def test_old_issue_needs_more_evidence_than_a_fresh_one() -> None:
 
 
 def test_same_photo_resent_20m_away_joins_beyond_a_tight_radius() -> None:
-    # Graffiti: a 15 m radius. A near-identical photo (2 bits off: re-encoded) is the same
-    # picture sent again, so the report may be up to photo_radius_factor radii away.
+    # A tight radius, 15 m, as a city may set. A near-identical photo (2 bits off:
+    # re-encoded) is the same picture sent again, so the report may be up to
+    # photo_radius_factor radii away.
     wall = issue(category="graffiti", group="safety", radius_m=15.0, phashes=(PHOTO_A,))
     resent = f"{int(PHOTO_A, 16) ^ 0b101:016x}"
     new = report(20.0, 0.0, category="graffiti", group="safety", phashes=(resent,))

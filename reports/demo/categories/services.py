@@ -14,7 +14,7 @@ SAFETY = (
         "igiene-urbana",
         base_severity=1,
         sla_working_days=20,
-        duplicate_radius_m=15,
+        duplicate_radius_m=25,
         questions=(
             QuestionSpec(
                 "surface",
@@ -65,7 +65,7 @@ SAFETY = (
         "polizia-locale",
         base_severity=2,
         sla_working_days=10,
-        duplicate_radius_m=20,
+        duplicate_radius_m=25,
         questions=(
             QuestionSpec(
                 "vehicle",

@@ -105,7 +105,7 @@ ROADS = (
         "strade",
         base_severity=3,
         sla_working_days=10,
-        duplicate_radius_m=20,
+        duplicate_radius_m=25,
         questions=(
             QuestionSpec(
                 "sign",
@@ -155,7 +155,7 @@ ROADS = (
         "strade",
         base_severity=3,
         sla_working_days=7,
-        duplicate_radius_m=20,
+        duplicate_radius_m=25,
         questions=(
             QuestionSpec(
                 "problem",
@@ -218,7 +218,7 @@ LIGHTING = (
         "illuminazione",
         base_severity=2,
         sla_working_days=7,
-        duplicate_radius_m=20,
+        duplicate_radius_m=25,
         questions=(
             QuestionSpec(
                 "how_many",
@@ -261,7 +261,7 @@ LIGHTING = (
         "illuminazione",
         base_severity=4,
         sla_working_days=3,
-        duplicate_radius_m=20,
+        duplicate_radius_m=25,
         questions=(
             QuestionSpec(
                 "condition",
