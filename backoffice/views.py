@@ -88,7 +88,10 @@ def queue(request: HttpRequest) -> HttpResponse:
         if not form.is_bound:
             form.cleaned_data = {}
         issues = filtered(issues, form, request.user)
-    issues = issues.select_related("category", "department", "area")
+    # Fetched apart, not joined: PostgreSQL joins before it sorts, so a join made every sort
+    # but the indexed ones order all open issues with their rows (bench/scale.py, 50,000
+    # open: ~130 ms a page, ~30 ms without the join).
+    issues = issues.prefetch_related("category", "department", "area")
     page = Paginator(issues, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     # The same page of issues on a map beside the list (maps_static's colours for priority).

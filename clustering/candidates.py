@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import connections, router
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 
 from clustering.match import Candidate, MatchParams
 from geo.units import haversine_m, local_xy_m
-from reports.models import Category, Photo, Report
+from reports.models import Category, Issue, Photo, Report
 
 METRES_PER_DEGREE_LAT = 111_320.0
 # Advisory-lock cells: about 220 m a side in Italy. Any size is correct (a submission locks
@@ -79,7 +79,8 @@ def lock_neighbourhood(group_id: int, lat: float, lon: float, reach_m: float) ->
     instead of opening twenty. Keys are taken in sorted order, so two submissions never
     deadlock.
     """
-    with connection.cursor() as cursor:
+    # The database the submission writes to, as its candidates and its issue's lock.
+    with connections[router.db_for_write(Issue)].cursor() as cursor:
         cursor.execute(LOCK_SQL, [group_id, lock_cells(lat, lon, reach_m)])
 
 
@@ -120,9 +121,9 @@ LIMIT %(limit)s
 """
 
 
-def _nearest_open(params: dict[str, Any]) -> list[tuple]:
-    """Run _NEAREST_OPEN_SQL with nearest_open_params' parameters."""
-    with connection.cursor() as cursor:
+def _nearest_open(params: dict[str, Any], alias: str) -> list[tuple]:
+    """Run _NEAREST_OPEN_SQL with nearest_open_params' parameters on database `alias`."""
+    with connections[alias].cursor() as cursor:
         cursor.execute(_NEAREST_OPEN_SQL, params)
         return cursor.fetchall()
 
@@ -193,7 +194,9 @@ def find_candidates(
             limit=CANDIDATE_LIMIT,
             public_only=False,
             evidence=params,
-        )
+        ),
+        # The submission's transaction, under its lock: never a replica.
+        router.db_for_write(Issue),
     )
     candidates = []
     for issue_id, c_lat, c_lon, code, group, radius_m, last_at, count, texts, hashes in rows:
@@ -228,7 +231,9 @@ def nearby_open_issues(
             since=dt.datetime.min.replace(tzinfo=dt.UTC),
             limit=limit,
             public_only=True,
-        )
+        ),
+        # Where the ORM reads issues: the replica during a public read (config/db_router.py).
+        router.db_for_read(Issue),
     )
     found = [NearbyIssue(row[0], haversine_m(lat, lon, row[1], row[2])) for row in rows]
     return [issue for issue in found if issue.distance_m <= radius_m]
@@ -243,17 +248,13 @@ def _widest_radius_m(category: Category, category_ids: list[int]) -> float:
     return float(max(radii, default=category.duplicate_radius_m))
 
 
-def recent_descriptions(
-    issue_ids: list[int], per_issue: int, *, public_only: bool = False
-) -> dict[int, list[str]]:
+def recent_descriptions(issue_ids: list[int], per_issue: int) -> dict[int, list[str]]:
     """Each issue's latest non-empty descriptions, newest first (one query, windowed)."""
     if not issue_ids:
         return {}
-    reports = Report.objects.filter(issue_id__in=issue_ids)
-    if public_only:
-        reports = reports.filter(hidden=False)
     rows = (
-        reports.exclude(description="")
+        Report.objects.filter(issue_id__in=issue_ids)
+        .exclude(description="")
         .annotate(
             n=Window(
                 RowNumber(),

@@ -18,7 +18,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import OuterRef, QuerySet
 from django.urls import reverse
 
-from reports.models import PUBLIC_STATUS, Issue, Report, Status
+from reports.models import Issue, Report, public_status
 from reports.querysets import public_issues, public_photos
 
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
@@ -123,7 +123,7 @@ def _photo_url(name: str) -> str:
 
 def _public_record(row: tuple[Any, ...]) -> dict[str, Any]:
     record = dict(zip([name for name, _ in OPEN_DATA_COLUMNS], row, strict=True))
-    record["status"] = PUBLIC_STATUS[Status(record["status"])].value
+    record["status"] = public_status(record["status"])
     record["photos"] = [_photo_url(name) for name in record["photos"] or []]
     record["url"] = settings.SITE_URL + reverse("issue", args=[record["id"]])
     record["licence"] = settings.OPEN_DATA_LICENCE

@@ -14,7 +14,6 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from reports.models import (
-    PUBLIC_STATUS,
     Category,
     Issue,
     Photo,
@@ -155,10 +154,6 @@ def viewport_tile(
         cursor.execute(sql, [z, x, y, *params, cell_m])
         row = cursor.fetchone()
     return bytes(row[0]) if row and row[0] else b""
-
-
-def public_status_of(status: str) -> str:
-    return PUBLIC_STATUS[Status(status)].value
 
 
 def map_categories() -> QuerySet[Category]:

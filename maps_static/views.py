@@ -42,13 +42,12 @@ from maps_static.querysets import (
     first_thumbnail,
     map_categories,
     public_map_issues,
-    public_status_of,
     viewport_cells,
     viewport_tile,
 )
 from maps_static.snapshot import snapshot_url
 from reports.api import parse_bbox
-from reports.models import CloseReason, PublicStatus
+from reports.models import CloseReason, PublicStatus, public_status
 from reports.querysets import public_issues
 from routing.models import Crew, CrewRoute
 from routing.planning import current_plan
@@ -184,7 +183,7 @@ def viewport_data(request: HttpRequest) -> HttpResponse:
             }
             if cell.count == 1:
                 item["id"] = cell.id
-                item["s"] = public_status_of(cell.status)
+                item["s"] = public_status(cell.status)
             else:
                 item["closed"] = cell.closed_count
             cells.append(item)
@@ -230,7 +229,7 @@ def issue_summary(request: HttpRequest, pk: int) -> JsonResponse:
                 str(CloseReason(issue.close_reason).label) if issue.close_reason else ""
             ),
             # Distinct people (reporters and "me too"), as the priority counts them.
-            "people": issue.priority_explained.get("people", issue.report_count),
+            "people": issue.people,
             "thumbnail_url": photo.thumbnail.url if photo else None,
             "url": reverse("issue", args=[issue.pk]),
         }
@@ -316,7 +315,7 @@ def public_list(request: HttpRequest) -> HttpResponse:
             "issue": issue,
             "status": PublicStatus(issue.public_status),
             "close_reason": CloseReason(issue.close_reason).label if issue.close_reason else "",
-            "people": issue.priority_explained.get("people", issue.report_count),
+            "people": issue.people,
         }
         for issue in page.object_list
     ]

@@ -28,18 +28,20 @@ from backoffice import roles
 from backoffice.permissions import StaffVerb, issue_for
 from backoffice.roles import Verb
 from clustering.actions import ClusteringRefused, merge_issues, split_reports
-from clustering.candidates import nearby_open_issues, recent_descriptions
+from clustering.candidates import nearby_open_issues
 from config.params import comma_list
+from geo.models import localized
 from geo.querysets import place_at
 from geo.units import WGS84, make_point
 from reports.actions import IssueClosed, PhotoStorageError, submit_report, support_issue
-from reports.models import Issue, PublicStatus, Report, SubmissionKey
+from reports.models import Issue, PublicStatus, Report, SubmissionKey, public_status
 from reports.querysets import (
     active_categories,
     categories_offered,
     in_bbox,
     public_issues,
     public_photos,
+    public_summaries,
     public_timeline,
     with_public_status,
 )
@@ -287,51 +289,33 @@ class IssueNearbyView(APIView):
             radius_m=settings.NEARBY_SUGGESTION_RADIUS_M,
             limit=NEARBY_LIMIT,
         )
-        distances = {n.issue_id: n.distance_m for n in found}
-        issues = public_issues().select_related("category").in_bulk(list(distances))
-        firsts = _thumbnails_and_latest_descriptions(list(distances))
+        summaries = public_summaries([n.issue_id for n in found])
         results = []
         for nearby in found:
-            issue = issues[nearby.issue_id]
-            thumbnail, description = firsts.get(issue.pk, (None, ""))
+            summary = summaries.get(nearby.issue_id)
+            if summary is None:  # hidden since the search
+                continue
             results.append(
                 {
-                    "id": issue.pk,
-                    "category": issue.category.code,
-                    "category_name": issue.category.name,
-                    "status": issue.public_status,
-                    "address": issue.address,
+                    "id": nearby.issue_id,
+                    "category": summary.category_code,
+                    "category_name": localized(summary.category_name_it, summary.category_name_en),
+                    "status": public_status(summary.status),
+                    "address": summary.address,
                     "distance_m": round(nearby.distance_m, 1),
-                    "report_count": issue.report_count,
-                    "supporter_count": issue.supporter_count,
-                    "people": issue.priority_explained.get("people", issue.report_count),
-                    "first_reported_at": issue.first_reported_at,
-                    "thumbnail_url": thumbnail,
-                    "description": description,
-                    "url": reverse("issue", args=[issue.pk]),
+                    "report_count": summary.report_count,
+                    "supporter_count": summary.supporter_count,
+                    "people": summary.people,
+                    "first_reported_at": summary.first_reported_at,
+                    "thumbnail_url": default_storage.url(summary.photo) if summary.photo else None,
+                    "description": summary.description,
+                    "url": reverse("issue", args=[nearby.issue_id]),
                 }
             )
         return Response(NearbyResultSerializer({"results": results}).data)
 
 
 NEARBY_LIMIT = 5
-
-
-def _thumbnails_and_latest_descriptions(
-    issue_ids: list[int],
-) -> dict[int, tuple[str | None, str]]:
-    """Each issue's first thumbnail (or photo) and latest public description: two queries."""
-    photos: dict[int, str] = {}
-    rows = (
-        public_photos()
-        .filter(report__issue_id__in=issue_ids)
-        .order_by("id")
-        .values_list("report__issue_id", "thumbnail", "image")
-    )
-    for issue_id, thumbnail, image in rows:
-        photos.setdefault(issue_id, default_storage.url(thumbnail or image))
-    latest = recent_descriptions(issue_ids, 1, public_only=True)
-    return {i: (photos.get(i), latest.get(i, [""])[0]) for i in issue_ids}
 
 
 class IssueSupportView(APIView):
@@ -367,7 +351,7 @@ class IssueSupportView(APIView):
         data = {
             "issue": issue.pk,
             "supporter_count": issue.supporter_count,
-            "people": issue.priority_explained.get("people", issue.report_count),
+            "people": issue.people,
             "subscribed": bool(body.validated_data["email"]),
             "tracking_url": reverse("issue", args=[issue.pk]),
         }

@@ -157,7 +157,7 @@ def issue_context(pk: int) -> dict[str, Any]:
         "photos": photos,
         "descriptions": descriptions,
         # Distinct people (reporters and "me too"), as the priority counts them.
-        "people": issue.priority_explained.get("people", issue.report_count),
+        "people": issue.people,
     }
 
 

@@ -25,9 +25,11 @@ from tests.factories import INSIDE, make_territory  # noqa: E402
 
 def call(method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, bytes]:
     data = json.dumps(body).encode() if body is not None else b""
+    path, _, query = path.partition("?")
     environ: dict[str, Any] = {
         "REQUEST_METHOD": method,
         "PATH_INFO": path,
+        "QUERY_STRING": query,
         "HTTP_HOST": "127.0.0.1",
         "CONTENT_TYPE": "application/json",
         "CONTENT_LENGTH": str(len(data)),
@@ -100,6 +102,8 @@ def main() -> None:
     wait_until(lambda: replica_has(first["issue"]))
     steps.append(step("public issue page, replica in step", "GET", f"/issues/{first['issue']}/"))
     steps.append(step("public API issue", "GET", f"/api/v1/issues/{first['issue']}/"))
+    nearby = f"/api/v1/issues/nearby/?lat={INSIDE[0]}&lon={INSIDE[1]}&category=pothole"
+    steps.append(step("nearby suggestions", "GET", nearby))
     steps.append(step("tracking page (reads its write)", "GET", f"/t/{first['tracking_code']}/"))
     steps.append(step("submission form (not a listed path)", "GET", "/"))
 

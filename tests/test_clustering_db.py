@@ -13,7 +13,15 @@ from rest_framework.test import APIClient
 import reports.actions
 from clustering.candidates import find_candidates
 from reports.actions import NewReport, refresh_issue, submit_report
-from reports.models import Issue, Report, Reporter, Subscription, Supporter, TimelineEntry
+from reports.models import (
+    Issue,
+    Photo,
+    Report,
+    Reporter,
+    Subscription,
+    Supporter,
+    TimelineEntry,
+)
 from tests import factories
 from tests.factories import INSIDE, Territory, make_territory
 
@@ -245,7 +253,56 @@ def test_nearby_suggests_open_issues_of_the_category_nearest_first(
     assert results[0]["distance_m"] == pytest.approx(5, abs=0.5)
     assert results[0]["description"] == "buca"
     assert results[0]["url"] == f"/issues/{nearer['issue']}/"
-    assert len(queries) <= 6
+    assert len(queries) <= 4
+
+
+def test_nearby_shows_only_what_the_public_may_see_of_each_issue(
+    api: APIClient, territory: Territory
+) -> None:
+    """The summary's photo and description come from public reports only: reports hidden by
+    moderation give neither, however early their photo or late their words. The first photo
+    is the first report's first (by position, not by when it was stored)."""
+    early = send(api, moved(), description="Buca profonda")
+    shown = send(api, moved(), description="Buca profonda davanti al civico 12")
+    late = send(api, moved(), description="Buca profonda, numero di telefono 333 1234567")
+    assert early["issue"] == shown["issue"] == late["issue"]
+    Report.objects.filter(pk__in=[early["id"], late["id"]]).update(hidden=True)
+    Photo.objects.create(report_id=early["id"], image="photos/hidden.jpg", sha256="1" * 64)
+    Photo.objects.create(report_id=shown["id"], image="photos/b.jpg", sha256="3" * 64, position=1)
+    Photo.objects.create(
+        report_id=shown["id"], image="photos/a.jpg", thumbnail="thumbs/a.jpg", sha256="2" * 64
+    )
+    issue = Issue.objects.get()
+
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get(
+            f"/api/v1/issues/nearby/?lat={LAT}&lon={LON}&category=pothole",
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+
+    assert response.status_code == 200
+    [result] = response.json()["results"]
+    assert result["description"] == "Buca profonda davanti al civico 12"
+    assert result["thumbnail_url"].endswith("/thumbs/a.jpg")
+    assert result["category_name"] == territory.pothole.name_en
+    assert (result["status"], result["report_count"], result["people"]) == (
+        "open",
+        3,
+        issue.priority_explained["people"],
+    )
+    assert dt.datetime.fromisoformat(result["first_reported_at"]) == issue.first_reported_at
+    # The place check, the candidates, their summaries (and the category catalogue's version).
+    assert len(queries) <= 4
+
+    # People come from the priority's count (reporters and supporters, each once), falling back
+    # to the reports; a photo without a thumbnail shows its image.
+    Photo.objects.filter(image="photos/a.jpg").update(thumbnail="")
+    for explained, people in (({"people": 7}, 7), ({}, 3)):
+        Issue.objects.filter(pk=issue.pk).update(priority_explained=explained)
+        response = api.get(f"/api/v1/issues/nearby/?lat={LAT}&lon={LON}&category=pothole")
+        [result] = response.json()["results"]
+        assert result["people"] == people
+        assert result["thumbnail_url"].endswith("/photos/a.jpg")
 
 
 def test_nearby_returns_at_most_five(api: APIClient, territory: Territory) -> None:

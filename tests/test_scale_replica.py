@@ -70,6 +70,8 @@ def test_public_reads_go_to_the_replica_and_fall_back_when_it_lags_or_is_down(
     assert steps["public issue page, replica in step"]["status"] == 200
     assert served_by("public issue page, replica in step") == "replica"
     assert served_by("public API issue") == "replica"
+    assert steps["nearby suggestions"]["status"] == 200
+    assert served_by("nearby suggestions") == "replica"  # the candidates and their summaries
     assert served_by("tracking page (reads its write)") == "primary"
     assert served_by("submission form (not a listed path)") == "primary"
     paused = steps["public issue page, replica paused"]
