@@ -205,8 +205,18 @@ def recategorise(
         assignment = choose_assignment(category, issue.area)
         issue.department = assignment.department
         issue.operator_group_id = assignment.operator_group_id
-        _save(issue, ["category", "department", "operator_group"])
-        refresh_issue(issue, now=now)  # the new category's base severity
+        # The new category's deadlines, counted from when the present ones started (the first
+        # report, or the last reopening): a gas leak filed as graffiti is due as a gas leak.
+        issue.take_in_charge_due_at, issue.due_at = deadlines(
+            _deadlines_start(issue),
+            category.take_in_charge_working_days,
+            category.sla_working_days,
+        )
+        _save(
+            issue,
+            ["category", "department", "operator_group", "take_in_charge_due_at", "due_at"],
+        )
+        refresh_issue(issue, now=now)  # the new category's base severity and deadline
         _public_entry(
             issue,
             TimelineEntry.Kind.CATEGORY,
@@ -216,6 +226,17 @@ def recategorise(
             notify=False,
         )
         record(actor, "issue.recategorise", issue, before=before, after=_audited(issue))
+
+
+def _deadlines_start(issue: Issue) -> dt.datetime:
+    """When the issue's deadlines started counting: its last reopening, else its first report."""
+    reopened = (
+        issue.timeline.filter(kind=TimelineEntry.Kind.STATUS, status=Status.REOPENED)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    return reopened or issue.first_reported_at
 
 
 def set_hidden(

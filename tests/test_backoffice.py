@@ -14,6 +14,7 @@ from backoffice.assignment import Rule, best
 from backoffice.models import AssignmentRule, AuditEntry, Role, SavedFilter, StaffProfile
 from geo.models import Department
 from reports.models import Issue, Report, Status, TimelineEntry
+from reports.sla import deadlines
 from tests.factories import INSIDE, Territory, moved
 
 EMAIL = "mariangela.esposito@example.org"
@@ -149,6 +150,30 @@ def test_changing_the_category_reroutes_by_the_assignment_rules(
     assert Issue.objects.get(pk=east_issue).department == east_office
     new_east = report(moved(INSIDE, metres_east=500, metres_north=200), category="streetlight")
     assert Issue.objects.get(pk=new_east).department == east_office  # at submission too
+
+
+def test_changing_the_category_brings_its_deadlines(territory: Territory, operator: Client) -> None:
+    """A problem filed under the wrong category is due as what it is, counted from the first
+    report; after a reopening, from the reopening."""
+    territory.streetlight.take_in_charge_working_days = 1
+    territory.streetlight.sla_working_days = 3
+    territory.streetlight.save()
+    territory.pothole.sla_working_days = 20
+    territory.pothole.save()
+    first = report()
+    reopened = report(moved(INSIDE, metres_east=400))
+    for step in ("take", "close", "reopen"):
+        act(operator, reopened, step, reason="fixed", text="Buca chiusa.")
+    reopened_at = TimelineEntry.objects.get(issue_id=reopened, status=Status.REOPENED).created_at
+
+    for issue_id in (first, reopened):
+        act(operator, issue_id, "recategorise", category=territory.streetlight.pk)
+
+    issue = Issue.objects.get(pk=first)
+    assert (issue.take_in_charge_due_at, issue.due_at) == deadlines(issue.first_reported_at, 1, 3)
+    again = Issue.objects.get(pk=reopened)
+    assert (again.take_in_charge_due_at, again.due_at) == deadlines(reopened_at, 1, 3)
+    assert again.due_at < deadlines(reopened_at, 2, 20)[1]
 
 
 def test_the_most_specific_assignment_rule_wins() -> None:
