@@ -26,7 +26,9 @@ from rest_framework.request import Request  # noqa: E402
 from rest_framework.response import Response  # noqa: E402
 from rest_framework.views import APIView  # noqa: E402
 
-from bench.bare_submission import bare_submission  # noqa: E402
+from bench.bare_submission import CategoryRow, bare_submission  # noqa: E402
+
+_categories: dict[str, CategoryRow] = {}
 
 
 class FloorView(APIView):
@@ -38,7 +40,7 @@ class FloorView(APIView):
             return Response({"detail": "lat, lon and category are required"}, status=400)
         try:
             with transaction.atomic(), connection.cursor() as cur:
-                issue_id = bare_submission(cur, lat, lon, code)
+                issue_id = bare_submission(cur, lat, lon, code, _categories)
         except LookupError:
             return Response({"detail": "unknown category"}, status=400)
         return Response({"issue": issue_id}, status=201)

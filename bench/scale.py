@@ -16,8 +16,8 @@ compare. Then, in one run:
 1. submissions through the real HTTP API served by gunicorn (2 workers, as bin/serve, with a
    Celery worker running beside it) by `concurrency` client threads on keep-alive
    connections: requests per second and p50/p99; the same insert-and-match done by bare SQL
-   through psycopg with the same concurrency (advisory lock, candidate KNN, insert the issue or
-   update it, insert the report: bench/bare_submission.py); the framework's floor, that
+   through psycopg with the same concurrency (the API's statements, written by hand:
+   bench/bare_submission.py); the framework's floor, that
    same SQL inside a Django REST framework view behind the same gunicorn and middleware
    (bench/floor_app.py: what the stack costs before Segnala's own code); and the API with a
    1 MB photo on each submission;
@@ -518,13 +518,14 @@ def bare_sql_run(
     """The same insert-and-match as a submission, written by hand in SQL through psycopg."""
     import psycopg
 
-    from bench.bare_submission import bare_submission
+    from bench.bare_submission import CategoryRow, bare_submission
 
     lock = threading.Lock()
     queue = list(reversed(places))
     times: list[float] = []
 
     def worker() -> None:
+        categories: dict[str, CategoryRow] = {}
         with psycopg.connect(dsn) as conn:
             while True:
                 with lock:
@@ -533,7 +534,7 @@ def bare_sql_run(
                     lat, lon, code = queue.pop()
                 began = time.perf_counter()
                 with conn.transaction(), conn.cursor() as cur:
-                    bare_submission(cur, lat, lon, code)
+                    bare_submission(cur, lat, lon, code, categories)
                 elapsed = time.perf_counter() - began
                 with lock:
                     times.append(elapsed)

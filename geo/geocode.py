@@ -87,26 +87,31 @@ def format_address(parts: dict[str, Any]) -> str:
     return ", ".join(part for part in (street, district) if part)
 
 
+# KNN (<->) on geo_roadsegment_named_gist needs raw SQL: the ORM cannot order by it.
+NEAREST_STREET_SQL = """
+SELECT name FROM (
+    SELECT name, geometry FROM geo_roadsegment
+    WHERE name <> ''
+    ORDER BY geometry <-> ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)
+    LIMIT %(candidates)s
+) AS nearest
+WHERE ST_DWithin(geometry::geography, ST_MakePoint(%(lon)s, %(lat)s)::geography, %(max_m)s)
+ORDER BY ST_Distance(geometry::geography, ST_MakePoint(%(lon)s, %(lat)s)::geography)
+LIMIT 1
+"""
+
+
+def nearest_street_params(
+    lat: float, lon: float, max_m: float = NEAREST_STREET_MAX_M
+) -> dict[str, float]:
+    """NEAREST_STREET_SQL's parameters (bench/bare_submission.py runs it too)."""
+    return {"lon": lon, "lat": lat, "candidates": KNN_CANDIDATES, "max_m": max_m}
+
+
 def nearest_street_name(lat: float, lon: float, max_m: float = NEAREST_STREET_MAX_M) -> str:
     """Return the name of the nearest named RoadSegment within max_m metres, or ""."""
     with connection.cursor() as cursor:
-        # KNN (<->) on geo_roadsegment_named_gist needs raw SQL: the ORM cannot order by it.
-        cursor.execute(
-            """
-            SELECT name FROM (
-                SELECT name, geometry FROM geo_roadsegment
-                WHERE name <> ''
-                ORDER BY geometry <-> ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)
-                LIMIT %(candidates)s
-            ) AS nearest
-            WHERE ST_DWithin(
-                geometry::geography, ST_MakePoint(%(lon)s, %(lat)s)::geography, %(max_m)s
-            )
-            ORDER BY ST_Distance(geometry::geography, ST_MakePoint(%(lon)s, %(lat)s)::geography)
-            LIMIT 1
-            """,
-            {"lon": lon, "lat": lat, "candidates": KNN_CANDIDATES, "max_m": max_m},
-        )
+        cursor.execute(NEAREST_STREET_SQL, nearest_street_params(lat, lon, max_m))
         row = cursor.fetchone()
     return str(row[0]) if row else ""
 

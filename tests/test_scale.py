@@ -1,6 +1,7 @@
 """The hot spots bench/scale.py found: the priority refresh, the ward look-up, Open311's index."""
 
 import datetime as dt
+import re
 import threading
 
 import pytest
@@ -9,6 +10,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from bench.bare_submission import CategoryRow, bare_submission
 from open311.serializers import requests_queryset
 from reports.actions import refresh_deadline_terms
 from reports.models import Issue
@@ -159,3 +161,48 @@ def test_a_statement_run_again_and_again_is_planned_once_per_connection(
     for _ in range(settings.DB_PREPARE_THRESHOLD + 1):
         list(Issue.objects.filter(category=territory.pothole).values_list("pk"))
     assert prepared() > before
+
+
+def statements(queries: CaptureQueriesContext) -> list[str]:
+    """Each statement as its verb, the first table it names and the locks it takes; transaction
+    control left out."""
+    found = []
+    for query in queries:
+        sql = query["sql"].replace('"', "")
+        verb = sql.split()[0]
+        if verb in ("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT"):
+            continue
+        table = re.search(r"(?:FROM|INTO|UPDATE)\s+(\w+)", sql)
+        locks = [lock for lock in ("pg_advisory_xact_lock", "FOR UPDATE") if lock in sql]
+        found.append(" ".join([verb, table[1] if table else "", *locks]))
+    return found
+
+
+def test_the_bare_sql_baseline_runs_the_apis_statements(
+    api: APIClient, territory: Territory
+) -> None:
+    """bench/scale.py's ratio compares the API with bench/bare_submission.py "on the same work":
+    the same statements in the same order, to open an issue and to join one."""
+    pothole = territory.pothole
+    # Categories already read, as the API's catalogue keeps them.
+    categories: dict[str, CategoryRow] = {
+        "pothole": (pothole.pk, pothole.group_id, pothole.duplicate_radius_m, pothole.department_id)
+    }
+    submit(api)  # an issue to join (and the API's catalogue loaded)
+    runs = {}
+    for kind, api_offset, bare_offset in (("join", 0.0, 0.0), ("open", -0.004, 0.004)):
+        with CaptureQueriesContext(connection) as api_queries:
+            submit(api, api_offset)
+        with (
+            CaptureQueriesContext(connection) as bare_queries,
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            bare_submission(cursor, INSIDE[0] + bare_offset, INSIDE[1], "pothole", categories)
+        # The API's last statement is submit()'s own read of the issue.
+        runs[kind] = (statements(api_queries)[:-1], statements(bare_queries))
+
+    assert runs["join"][0] == runs["join"][1]
+    assert runs["open"][0] == runs["open"][1]
+    assert (len(runs["join"][0]), len(runs["open"][0])) == (9, 8)
+    assert sorted(Issue.objects.values_list("report_count", flat=True)) == [1, 1, 3]
