@@ -253,7 +253,7 @@ def recent_descriptions(issue_ids: list[int], per_issue: int) -> dict[int, list[
     if not issue_ids:
         return {}
     rows = (
-        Report.objects.filter(issue_id__in=issue_ids)
+        Report.objects.filter(issue_id__any=issue_ids)
         .exclude(description="")
         .annotate(
             n=Window(
@@ -275,7 +275,7 @@ def recent_phashes(issue_ids: list[int], per_issue: int) -> dict[int, list[str]]
     if not issue_ids:
         return {}
     rows = (
-        Photo.objects.filter(report__issue_id__in=issue_ids)
+        Photo.objects.filter(report__issue_id__any=issue_ids)
         .exclude(phash="")
         .annotate(
             n=Window(RowNumber(), partition_by=F("report__issue_id"), order_by=F("id").desc())

@@ -204,9 +204,9 @@ def _max_abs_lat() -> float:
 def load_open_issues(ids: Iterable[int]) -> list[OpenIssue]:
     """Read what the planner needs of these open issues: four queries."""
     ids = list(ids)
-    rows = Issue.objects.filter(pk__in=ids).select_related("category__group")
+    rows = Issue.objects.filter(pk__any=ids).select_related("category__group")
     curated = set(
-        Report.objects.filter(issue_id__in=ids, placed_by_staff=True).values_list(
+        Report.objects.filter(issue_id__any=ids, placed_by_staff=True).values_list(
             "issue_id", flat=True
         )
     )
@@ -235,7 +235,7 @@ def load_open_issues(ids: Iterable[int]) -> list[OpenIssue]:
 
 def separated_pairs(ids: Iterable[int]) -> set[tuple[int, int]]:
     ids = list(ids)
-    rows = Separation.objects.filter(Q(first__in=ids) | Q(second__in=ids))
+    rows = Separation.objects.filter(Q(first__any=ids) | Q(second__any=ids))
     return {(s.first_id, s.second_id) for s in rows}
 
 
@@ -250,7 +250,8 @@ def recluster(*, category: Category | None, dry_run: bool) -> list[Merge]:
         lambda issue: match_params(issue.match_whole_group),
     )
     if not dry_run:
-        by_id = Issue.objects.in_bulk({m.source_id for m in merges} | {m.target_id for m in merges})
+        merged = {m.source_id for m in merges} | {m.target_id for m in merges}
+        by_id = {issue.pk: issue for issue in Issue.objects.filter(pk__any=merged)}
         for merge in merges:
             merge_issues(by_id[merge.source_id], by_id[merge.target_id], actor=None, automatic=True)
     return merges

@@ -7,6 +7,8 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self) -> None:
+        from config import lookups
         from reports import catalogue
 
+        lookups.register()
         catalogue.watch()

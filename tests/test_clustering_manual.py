@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from clustering.actions import ClusteringRefused, merge_issues, split_reports
 from clustering.models import Separation
+from clustering.recluster import load_open_issues, separated_pairs
 from reports.models import Category, Issue, Report, Subscription, Supporter, TimelineEntry
 from tests import factories
 from tests.factories import INSIDE, Territory
@@ -176,6 +177,19 @@ def test_recluster_never_undoes_a_split(territory: Territory) -> None:
 
     assert "0 merge(s)" in run_recluster()
     assert Issue.objects.filter(status="closed").count() == 0
+
+
+def test_recluster_reads_any_number_of_open_issues(territory: Territory) -> None:
+    """A big city's re-clustering passes tens of thousands of ids: as many as PostgreSQL's
+    protocol takes parameters (65,535) once failed; they go as one array now."""
+    first = send(moved())
+    second = send(moved(metres_east=5))
+    split_reports(Issue.objects.get(pk=first["issue"]), [second["id"]], actor=None)
+    real = [first["issue"], Report.objects.get(pk=second["id"]).issue_id]
+    ids = real + list(range(10_000_000, 10_070_000))
+
+    assert sorted(issue.issue_id for issue in load_open_issues(ids)) == sorted(real)
+    assert separated_pairs(ids) == {tuple(sorted(real))}
 
 
 def test_recluster_leaves_unrelated_categories_and_far_issues_alone(territory: Territory) -> None:
