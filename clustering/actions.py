@@ -66,7 +66,11 @@ def merge_issues(
         source.save()
         refresh_issue(source)
         target.first_reported_at = min(target.first_reported_at, source.first_reported_at)
-        target.due_at = min(d for d in (target.due_at, source.due_at, now) if d is not None)
+        # The earlier promise holds (it once was min(..., now): every merged issue fell due at
+        # once and escalated).
+        target.due_at = min(
+            (d for d in (target.due_at, source.due_at) if d is not None), default=None
+        )
         target.version += 1
         refresh_issue(target, recentre=True)
         data = {"automatic": automatic, "source": source.pk, "target": target.pk}

@@ -201,21 +201,23 @@ def recategorise(
         issue, before = lock_issue(issue_id, expected_version)
         if issue.category_id == category.pk:
             raise TransitionRefused(_("The issue already has that category."))
+        old = issue.category
         issue.category = category
         assignment = choose_assignment(category, issue.area)
         issue.department = assignment.department
         issue.operator_group_id = assignment.operator_group_id
-        # The new category's deadlines, counted from when the present ones started (the first
-        # report, or the last reopening): a gas leak filed as graffiti is due as a gas leak.
-        issue.take_in_charge_due_at, issue.due_at = deadlines(
-            _deadlines_start(issue),
-            category.take_in_charge_working_days,
-            category.sla_working_days,
-        )
-        _save(
-            issue,
-            ["category", "department", "operator_group", "take_in_charge_due_at", "due_at"],
-        )
+        fields = ["category", "department", "operator_group"]
+        if issue.status != Status.CLOSED and _working_days(category) != _working_days(old):
+            # The new category's deadlines, counted from when the present ones started (the
+            # first report, or the last reopening): a gas leak filed as graffiti is due as a gas
+            # leak. Not when the days are the same (a merge's earlier promise stays, and
+            # escalations already sent are not sent again for a moved deadline), nor once
+            # closed (whether it was closed in time stays as it was).
+            issue.take_in_charge_due_at, issue.due_at = deadlines(
+                _deadlines_start(issue), *_working_days(category)
+            )
+            fields += ["take_in_charge_due_at", "due_at"]
+        _save(issue, fields)
         refresh_issue(issue, now=now)  # the new category's base severity and deadline
         _public_entry(
             issue,
@@ -226,6 +228,10 @@ def recategorise(
             notify=False,
         )
         record(actor, "issue.recategorise", issue, before=before, after=_audited(issue))
+
+
+def _working_days(category: Category) -> tuple[int, int]:
+    return category.take_in_charge_working_days, category.sla_working_days
 
 
 def _deadlines_start(issue: Issue) -> dt.datetime:

@@ -1,6 +1,7 @@
 """The back office: queue, issue page and each action, with versions and the audit log
 (real PostGIS; the permission matrix is in test_backoffice_permissions.py)."""
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -154,7 +155,8 @@ def test_changing_the_category_reroutes_by_the_assignment_rules(
 
 def test_changing_the_category_brings_its_deadlines(territory: Territory, operator: Client) -> None:
     """A problem filed under the wrong category is due as what it is, counted from the first
-    report; after a reopening, from the reopening."""
+    report; after a reopening, from the reopening; a closed issue keeps the deadlines it was
+    judged by."""
     territory.streetlight.take_in_charge_working_days = 1
     territory.streetlight.sla_working_days = 3
     territory.streetlight.save()
@@ -162,18 +164,30 @@ def test_changing_the_category_brings_its_deadlines(territory: Territory, operat
     territory.pothole.save()
     first = report()
     reopened = report(moved(INSIDE, metres_east=400))
+    closed = report(moved(INSIDE, metres_east=-400))
     for step in ("take", "close", "reopen"):
         act(operator, reopened, step, reason="fixed", text="Buca chiusa.")
-    reopened_at = TimelineEntry.objects.get(issue_id=reopened, status=Status.REOPENED).created_at
+    for step in ("take", "close"):
+        act(operator, closed, step, reason="fixed", text="Buca chiusa.")
+    # Days apart, over a weekend: each start gives other deadlines.
+    nine_days_ago = timezone.now() - dt.timedelta(days=9)
+    Issue.objects.filter(pk__in=[first, reopened, closed]).update(first_reported_at=nine_days_ago)
+    reopening = TimelineEntry.objects.filter(issue_id=reopened, status=Status.REOPENED)
+    reopening.update(created_at=timezone.now() - dt.timedelta(days=4))
+    closed_before = Issue.objects.values_list("take_in_charge_due_at", "due_at").get(pk=closed)
 
-    for issue_id in (first, reopened):
+    for issue_id in (first, reopened, closed):
         act(operator, issue_id, "recategorise", category=territory.streetlight.pk)
 
     issue = Issue.objects.get(pk=first)
-    assert (issue.take_in_charge_due_at, issue.due_at) == deadlines(issue.first_reported_at, 1, 3)
+    assert (issue.take_in_charge_due_at, issue.due_at) == deadlines(nine_days_ago, 1, 3)
     again = Issue.objects.get(pk=reopened)
+    reopened_at = reopening.get().created_at
     assert (again.take_in_charge_due_at, again.due_at) == deadlines(reopened_at, 1, 3)
-    assert again.due_at < deadlines(reopened_at, 2, 20)[1]
+    assert again.due_at > issue.due_at
+    assert Issue.objects.values_list("take_in_charge_due_at", "due_at").get(pk=closed) == (
+        closed_before
+    )
 
 
 def test_the_most_specific_assignment_rule_wins() -> None:

@@ -1,5 +1,6 @@
 """Operators' merges and splits, and batch re-clustering that respects them."""
 
+import datetime as dt
 import io
 from typing import Any
 
@@ -56,6 +57,9 @@ def test_merge_moves_reports_supporters_and_subscriptions_and_closes_the_source(
     first = send(moved(), email="a@example.org")
     second = send(moved(metres_north=100), email="b@example.org")
     APIClient().post(f"/api/v1/issues/{second['issue']}/support/", {}, format="json")
+    first_due = Issue.objects.get(pk=first["issue"]).due_at
+    earlier = first_due - dt.timedelta(days=2)
+    Issue.objects.filter(pk=second["issue"]).update(due_at=earlier)
 
     response = staff.post(
         f"/api/v1/issues/{second['issue']}/merge/", {"into": first["issue"]}, format="json"
@@ -71,6 +75,7 @@ def test_merge_moves_reports_supporters_and_subscriptions_and_closes_the_source(
         target,
     )
     assert target.report_count == 2 and target.supporter_count == 1
+    assert target.due_at == earlier  # the earlier of the two promises, not "now"
     assert Supporter.objects.get().issue == target
     assert set(Subscription.objects.values_list("issue", flat=True)) == {target.pk}
     assert Report.objects.get(pk=second["id"]).placed_by_staff
