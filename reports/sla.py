@@ -21,8 +21,12 @@ def is_working_day(day: dt.date, patron_saint_day: str) -> bool:
 
 
 def add_working_days(start: dt.datetime, days: int, patron_saint_day: str) -> dt.datetime:
-    """Return the moment `days` working days after `start`, at the same time of day."""
-    moment = start
+    """Return the moment `days` working days after `start`, at the same local time of day.
+
+    Days are counted on the municipality's calendar (TIME_ZONE) whatever `start`'s zone: at
+    00:30 on a Saturday in Rome a UTC `start` is still on Friday, a working day.
+    """
+    moment = timezone.localtime(start)
     remaining = days
     while remaining > 0:
         moment += dt.timedelta(days=1)

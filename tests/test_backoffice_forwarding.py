@@ -1,9 +1,11 @@
 """Forwarding to an external body through a signed link, ready replies, and moderation
 (real PostGIS, real files)."""
 
+import datetime as dt
 import io
 import re
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -15,7 +17,7 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from backoffice import tasks
-from backoffice.forwarding import signed_link
+from backoffice.forwarding import forward_issue, signed_link
 from backoffice.models import (
     AuditEntry,
     Forwarding,
@@ -30,6 +32,7 @@ from reports.models import Issue, Photo, Report, Status, TimelineEntry
 from tests.factories import INSIDE, Territory, jpeg_bytes
 from tests.test_backoffice import act, report
 
+ROME = ZoneInfo("Europe/Rome")
 NAME, EMAIL = "Mariangela Esposito", "mariangela.esposito@example.org"
 
 
@@ -132,6 +135,20 @@ def test_a_late_body_is_late_on_its_own_clock(
     assert Forwarding.objects.get().late and "badge-late" in page
     due = Issue.objects.get(pk=issue).due_at
     assert due is not None and due > timezone.now()  # the department's own SLA is untouched
+
+
+def test_the_bodys_answer_time_counts_working_days_from_the_local_day(
+    territory: Territory, water: ExternalBody, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    issue = report()
+    # 00:30 on Saturday in Rome is still Friday in UTC: Friday is not one of the body's days.
+    saturday = dt.datetime(2026, 12, 19, 0, 30, tzinfo=ROME)
+    monkeypatch.setattr(timezone, "now", lambda: saturday.astimezone(dt.UTC))
+
+    forwarding = forward_issue(issue, actor=None, body=water, message="Verificate.")
+
+    # Three working days: Mon 21, Tue 22, Wed 23.
+    assert forwarding.due_at == dt.datetime(2026, 12, 23, 0, 30, tzinfo=ROME)
 
 
 def test_ready_replies_are_offered_by_category(territory: Territory, operator: Client) -> None:

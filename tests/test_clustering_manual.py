@@ -3,6 +3,7 @@
 import datetime as dt
 import io
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -16,6 +17,7 @@ from reports.models import Category, Issue, Report, Subscription, Supporter, Tim
 from tests import factories
 from tests.factories import INSIDE, Territory
 
+ROME = ZoneInfo("Europe/Rome")
 LAT, LON = INSIDE[0], INSIDE[1] - 0.005
 
 
@@ -121,6 +123,21 @@ def test_split_refuses_to_empty_an_issue_or_take_foreign_reports(territory: Terr
         split_reports(issue, [first["id"]], actor=None)
     with pytest.raises(ClusteringRefused):
         split_reports(issue, [other["id"]], actor=None)
+
+
+def test_a_split_off_issue_is_due_on_the_local_working_day_calendar(
+    territory: Territory,
+) -> None:
+    first = send(moved())
+    second = send(moved(metres_east=5))
+    # 00:30 on Saturday in Rome is still Friday in UTC: the new issue counts from Saturday.
+    saturday = dt.datetime(2026, 12, 19, 0, 30, tzinfo=ROME)
+    Report.objects.filter(pk=second["id"]).update(created_at=saturday)
+
+    new = split_reports(Issue.objects.get(pk=first["issue"]), [second["id"]], actor=None)
+
+    # Ten working days: 21, 22, 23, 24, (25, 26, 27 off), 28, 29, 30, 31, (1, 2, 3 off), 4, 5.
+    assert new.due_at == dt.datetime(2027, 1, 5, 0, 30, tzinfo=ROME)
 
 
 def test_merge_and_split_need_staff(territory: Territory) -> None:
