@@ -1,9 +1,12 @@
+import datetime as dt
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tests.browser import chromium  # noqa: F401 - one session-wide browser for all modules
@@ -13,6 +16,21 @@ from tests.factories import Territory, make_territory
 @pytest.fixture
 def territory(db: None) -> Territory:
     return make_territory()
+
+
+@pytest.fixture
+def same_day(monkeypatch: pytest.MonkeyPatch) -> dt.date:
+    """Keep timezone.localdate() on the day the test starts, and return that day: a test that
+    plans today's routes and then opens today's pages would, run across midnight, look for
+    tomorrow's."""
+    real = timezone.localdate
+    today = real()
+
+    def localdate(value: dt.datetime | None = None, tz: Any = None) -> dt.date:
+        return today if value is None and tz is None else real(value, tz)
+
+    monkeypatch.setattr(timezone, "localdate", localdate)
+    return today
 
 
 @pytest.fixture

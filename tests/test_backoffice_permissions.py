@@ -6,6 +6,7 @@ role without the right, 404 an issue or route outside the role's scope (not even
 cell gets fresh issues, so an action allowed in one cell cannot hide a refusal in another.
 """
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -67,12 +68,12 @@ class World:
 
 
 @pytest.fixture
-def world(territory: Territory) -> World:
+def world(territory: Territory, same_day: dt.date) -> World:
     users = get_user_model().objects
     crew = Crew.objects.create(
         department=territory.roads, name="A", depot=territory.roads.depots.get()
     )
-    plan = RoutePlan.objects.create(department=territory.roads, date=timezone.localdate())
+    plan = RoutePlan.objects.create(department=territory.roads, date=same_day)
     route = CrewRoute.objects.create(plan=plan, crew=crew)
     body = ExternalBody.objects.get(code="gas-co")
     body.email = "interventi@gas.example"

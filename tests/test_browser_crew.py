@@ -25,7 +25,8 @@ from routing.planning import plan_routes
 from tests import browser
 from tests.factories import INSIDE, Territory, jpeg_bytes, moved
 
-pytestmark = pytest.mark.browser
+# The crew plans today's route and then opens today's pages: today must not move at midnight.
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("same_day")]
 
 NAME, EMAIL = "Mariangela Esposito", "mariangela.esposito@example.org"
 

@@ -23,6 +23,8 @@ from routing.models import Crew, CrewRoute, RoutePlan, RouteStop
 from routing.planning import plan_routes
 from tests.factories import INSIDE, Territory, jpeg_bytes, moved, stored_files
 
+# Each test plans today's route and then opens today's pages: today must not move at midnight.
+pytestmark = pytest.mark.usefixtures("same_day")
 NAME, EMAIL, PHONE = "Mariangela Esposito", "mariangela.esposito@example.org", "+39 347 5550199"
 CREW_NOTE = "Il tombino accanto è rotto, serve la ditta esterna."
 

@@ -166,6 +166,7 @@ def test_the_list_view_is_reachable_from_the_map_and_filters_by_keyboard(
         phone.assert_clean()
 
 
+@pytest.mark.usefixtures("same_day")  # plan_today, then today's queue map
 def test_the_queue_map_shows_priorities_late_issues_routes_and_opens_the_back_office(
     watched: Any, territory: Territory
 ) -> None:

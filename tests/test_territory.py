@@ -1,5 +1,6 @@
 """The territory from the real OpenStreetMap extract: parsing, import, wards, geocoder, demo."""
 
+import datetime as dt
 import io
 from pathlib import Path
 
@@ -7,7 +8,6 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
-from django.utils import timezone
 
 from backoffice.models import StaffProfile
 from care.models import EscalationLevel
@@ -290,7 +290,7 @@ def test_nominatim_address_reads_road_number_and_suburb() -> None:
 
 
 @pytest.mark.django_db
-def test_load_demo_builds_the_city_once() -> None:
+def test_load_demo_builds_the_city_once(same_day: dt.date) -> None:
     out = io.StringIO()
     call_command("load_demo", reports=40, stdout=out)
     municipality = Municipality.objects.get()
@@ -320,8 +320,8 @@ def test_load_demo_builds_the_city_once() -> None:
     assert {p.role for p in StaffProfile.objects.all()} == {"operator", "coordinator"}
     member = get_user_model().objects.get(username="squadra", is_staff=False)
     [crew] = member.crews.all()
-    today = CrewRoute.objects.get(crew=crew, plan__date=timezone.localdate())
-    assert today.stops.exists()
+    route = CrewRoute.objects.get(crew=crew, plan__date=same_day)
+    assert route.stops.exists()
     plans = RoutePlan.objects.count()
 
     call_command("load_demo", stdout=out)
