@@ -7,13 +7,13 @@ clustering.recluster leaves both alone.
 
 from collections.abc import Sequence
 
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backoffice.assignment import choose_assignment
 from backoffice.audit import record
 from clustering.models import Separation
 from reports.actions import refresh_issue
@@ -26,7 +26,7 @@ from reports.models import (
     Supporter,
     TimelineEntry,
 )
-from reports.sla import add_working_days
+from reports.sla import deadlines
 
 
 class ClusteringRefused(ValueError):
@@ -117,16 +117,23 @@ def split_reports(
         first = reports[0]
         category = first.category
         first_at = first.created_at
+        # Routed and due as if it had been opened by its first report.
+        assignment = choose_assignment(category, first.area)
+        take_in_charge_due_at, due_at = deadlines(
+            first_at, category.take_in_charge_working_days, category.sla_working_days
+        )
         new = Issue.objects.create(
             category=category,
-            department=category.department,
+            department=assignment.department,
+            operator_group_id=assignment.operator_group_id,
             area=first.area,
             location=first.location,
             address=first.address,
             status=Status.NEW,
             first_reported_at=first_at,
             last_reported_at=first_at,
-            due_at=add_working_days(first_at, category.sla_working_days, settings.PATRON_SAINT_DAY),
+            take_in_charge_due_at=take_in_charge_due_at,
+            due_at=due_at,
         )
         Report.objects.filter(pk__in=report_ids).update(issue=new, placed_by_staff=True)
         for reporter_id in {r.reporter_id for r in reports if r.reporter_id}:

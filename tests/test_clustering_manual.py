@@ -10,9 +10,11 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
+from backoffice.models import AssignmentRule
 from clustering.actions import ClusteringRefused, merge_issues, split_reports
 from clustering.models import Separation
 from clustering.recluster import load_open_issues, separated_pairs
+from geo.models import Department
 from reports.models import Category, Issue, Report, Subscription, Supporter, TimelineEntry
 from tests import factories
 from tests.factories import INSIDE, Territory
@@ -134,10 +136,17 @@ def test_a_split_off_issue_is_due_on_the_local_working_day_calendar(
     saturday = dt.datetime(2026, 12, 19, 0, 30, tzinfo=ROME)
     Report.objects.filter(pk=second["id"]).update(created_at=saturday)
 
+    night_office = Department.objects.create(code="night", name="Night office")
+    AssignmentRule.objects.create(category=territory.pothole, department=night_office)
+
     new = split_reports(Issue.objects.get(pk=first["issue"]), [second["id"]], actor=None)
 
     # Ten working days: 21, 22, 23, 24, (25, 26, 27 off), 28, 29, 30, 31, (1, 2, 3 off), 4, 5.
     assert new.due_at == dt.datetime(2027, 1, 5, 0, 30, tzinfo=ROME)
+    # Taken in charge within two: 21, 22. Routed as a new issue would be.
+    assert territory.pothole.take_in_charge_working_days == 2
+    assert new.take_in_charge_due_at == dt.datetime(2026, 12, 22, 0, 30, tzinfo=ROME)
+    assert new.department == night_office
 
 
 def test_merge_and_split_need_staff(territory: Territory) -> None:
