@@ -16,7 +16,6 @@ framework's floor on the same work).
 
 import datetime as dt
 import json
-import math
 import uuid
 from typing import Any
 
@@ -29,6 +28,7 @@ from clustering.candidates import (
 from clustering.match import MatchParams
 from geo.geocode import NEAREST_STREET_SQL, nearest_street_params
 from geo.querysets import _PLACE_SQL
+from geo.units import haversine_m
 from reports.querysets import _CONTRIBUTIONS_SQL, _LOCK_OPEN_ISSUE_SQL
 
 _CATEGORY_SQL = """
@@ -72,7 +72,7 @@ def bare_submission(
     # Nearest first: joined if its centre is within the category's radius. The matcher weighs
     # more evidence: of 1,000 of bench/scale.py's submissions it joined 786, this 863 (a join
     # runs one more statement than an opening).
-    joins = bool(found) and _metres(lat, lon, found[0][1], found[0][2]) <= radius_m
+    joins = bool(found) and haversine_m(lat, lon, found[0][1], found[0][2]) <= radius_m
     if joins:
         cur.execute(_LOCK_OPEN_ISSUE_SQL, [int(found[0][0]), "closed"])
         locked = cur.fetchone()
@@ -103,13 +103,6 @@ def bare_submission(
         [centre_lon, centre_lat, len(reports), now, now, issue_id],
     )
     return issue_id
-
-
-def _metres(lat: float, lon: float, other_lat: float, other_lon: float) -> float:
-    """Equirectangular distance: metres apart at a neighbourhood's scale."""
-    north = math.radians(other_lat - lat)
-    east = math.radians(other_lon - lon) * math.cos(math.radians(lat))
-    return 6_371_000 * math.hypot(north, east)
 
 
 def _assigned_department(

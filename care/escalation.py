@@ -55,9 +55,7 @@ def chains() -> tuple[dict[int, list[EscalationLevel]], dict[int, list[Escalatio
 
 def fire_at(deadline_at: dt.datetime, level: EscalationLevel) -> dt.datetime:
     """Return when `level` fires for a deadline: that many working days after it."""
-    return add_working_days(
-        timezone.localtime(deadline_at), level.after_working_days, settings.PATRON_SAINT_DAY
-    )
+    return add_working_days(deadline_at, level.after_working_days, settings.PATRON_SAINT_DAY)
 
 
 def due_escalations(now: dt.datetime) -> list[DueEscalation]:

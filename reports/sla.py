@@ -40,11 +40,10 @@ def deadlines(
 ) -> tuple[dt.datetime, dt.datetime]:
     """Return when an issue opened at `start` must be taken in charge and closed.
 
-    Days are counted on the municipality's local calendar (TIME_ZONE), not UTC's: a report
-    sent at 00:30 on a Monday in Rome is a Monday report.
+    Days are counted on the municipality's local calendar (add_working_days): a report sent at
+    00:30 on a Monday in Rome is a Monday report.
     """
-    local = timezone.localtime(start)
     return (
-        add_working_days(local, take_in_charge_working_days, settings.PATRON_SAINT_DAY),
-        add_working_days(local, close_working_days, settings.PATRON_SAINT_DAY),
+        add_working_days(start, take_in_charge_working_days, settings.PATRON_SAINT_DAY),
+        add_working_days(start, close_working_days, settings.PATRON_SAINT_DAY),
     )

@@ -19,6 +19,20 @@ def territory(db: None) -> Territory:
 
 
 @pytest.fixture
+def midday(monkeypatch: pytest.MonkeyPatch) -> dt.datetime:
+    """Make timezone.localtime() noon of the day the test starts, and return it: a test that
+    plans the rest of today's shift would otherwise depend on the hour it runs at."""
+    real = timezone.localtime
+    noon = real().replace(hour=12, minute=0, second=0, microsecond=0)
+
+    def localtime(value: dt.datetime | None = None, tz: Any = None) -> dt.datetime:
+        return noon if value is None and tz is None else real(value, tz)
+
+    monkeypatch.setattr(timezone, "localtime", localtime)
+    return noon
+
+
+@pytest.fixture
 def same_day(monkeypatch: pytest.MonkeyPatch) -> dt.date:
     """Keep timezone.localdate() on the day the test starts, and return that day: a test that
     plans today's routes and then opens today's pages would, run across midnight, look for

@@ -20,17 +20,9 @@ EXTRACT = Path(__file__).resolve().parent.parent / "fixtures" / "osm" / "helsink
 GPX = "{http://www.topografix.com/GPX/1/1}"
 
 
-@pytest.fixture(autouse=True)
-def midday(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Plan at noon: run at 23:30, a plan for today has half an hour of the crew's shift left
-    (rightly one or two stops), and these tests would depend on the clock."""
-    real = timezone.localtime
-    noon = real().replace(hour=12, minute=0, second=0, microsecond=0)
-
-    def localtime(value: dt.datetime | None = None, tz: Any = None) -> dt.datetime:
-        return noon if value is None and tz is None else real(value, tz)
-
-    monkeypatch.setattr(timezone, "localtime", localtime)
+# Plan at noon: run at 23:30, a plan for today has half an hour of the crew's shift left
+# (rightly one or two stops), and these tests would depend on the clock.
+pytestmark = pytest.mark.usefixtures("midday")
 
 
 @pytest.fixture
