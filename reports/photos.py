@@ -78,7 +78,9 @@ def process_photo(
         decoded = _decode_within(img, max_side_px)
         gps = _read_gps(img)
         clean = _flattened_rgb(_upright(decoded))
-    content = _jpeg(clean, quality=85)
+    # Not optimize=True: the citizen waits for this encode, and libjpeg's optimised Huffman
+    # tables made it 2.6x slower (31 ms against 12 ms for a 5 MP photo) for 1.5-5% fewer bytes.
+    content = _jpeg(clean, quality=85, optimize=False)
     return ProcessedPhoto(
         content=content,
         width=clean.width,
@@ -106,7 +108,8 @@ def make_thumbnail(content: bytes, *, side_px: int) -> bytes:
     # Our own output: a failure is our bug, so Pillow's error propagates to be logged.
     with Image.open(io.BytesIO(content), formats=["JPEG"]) as img:
         img.thumbnail((side_px, side_px), Image.Resampling.LANCZOS)
-        return _jpeg(_flattened_rgb(img), quality=80)
+        # Made in the background, and small: the optimised tables are worth their CPU here.
+        return _jpeg(_flattened_rgb(img), quality=80, optimize=True)
 
 
 def fit_within(size: tuple[int, int], max_side_px: int) -> tuple[int, int]:
@@ -175,10 +178,10 @@ def _flattened_rgb(img: Image.Image) -> Image.Image:
     return flat
 
 
-def _jpeg(img: Image.Image, *, quality: int) -> bytes:
+def _jpeg(img: Image.Image, *, quality: int, optimize: bool) -> bytes:
     buf = io.BytesIO()
     # No exif=, icc_profile=, xmp= or comment=: the output carries none of them.
-    img.save(buf, "JPEG", quality=quality, optimize=True)
+    img.save(buf, "JPEG", quality=quality, optimize=optimize)
     return buf.getvalue()
 
 
