@@ -305,6 +305,22 @@ def test_nearby_shows_only_what_the_public_may_see_of_each_issue(
         assert result["thumbnail_url"].endswith("/photos/a.jpg")
 
 
+def test_nearby_is_nearest_first_in_metres_not_in_degrees(
+    api: APIClient, territory: Territory
+) -> None:
+    """At the demo's 60 degrees north a degree of longitude is half a degree of latitude's
+    metres: ordered by distance in degrees, an issue 100 m east came after six issues 105-195 m
+    north and south, and so was left out of the five."""
+    east = send(api, moved(metres_east=100))
+    others = [send(api, moved(metres_north=m))["issue"] for m in (105, 135, 165, 195, -120, -150)]
+
+    response = api.get(f"/api/v1/issues/nearby/?lat={LAT}&lon={LON}&category=pothole")
+
+    results = response.json()["results"]
+    assert [r["id"] for r in results] == [east["issue"], others[0], others[4], others[1], others[5]]
+    assert [r["distance_m"] for r in results] == sorted(r["distance_m"] for r in results)
+
+
 def test_nearby_returns_at_most_five(api: APIClient, territory: Territory) -> None:
     for step in range(7):
         send(api, moved(metres_north=30 * step))
