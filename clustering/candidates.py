@@ -91,47 +91,43 @@ def compatible_category_ids(category: Category) -> list[int]:
     return list(Category.objects.filter(group_id=category.group_id).values_list("pk", flat=True))
 
 
-# The && box finds the open issues near the point on the partial GiST index
-# issue_open_location_gist (the WHERE repeats its predicate, NOT status = 'closed', so that the
-# planner may use it); they are ranked by their distance in metres on the sphere, as
-# geo.units.haversine_m measures it. Not by the KNN operator <->: on this SRID it measures
-# degrees, and a degree of longitude is cos(latitude) of a degree of latitude's metres (0.74 in
-# Rome, 0.5 in Helsinki), so issues to the east and west came after farther ones to the north
-# and south, and a LIMIT left them out. The box holds what the reach allows, so the sort is
-# short. The evidence (recent descriptions, photo hashes) comes in the same round trip, for
-# the rows kept only.
+# KNN (<->) over the partial index issue_open_geography_gist: the ORM cannot order by the
+# distance operator. On geography <-> measures metres on the sphere, as geo.units.haversine_m
+# does; on the geometry (SRID 4326) index it would measure degrees, and a degree of longitude
+# is cos(latitude) of a degree of latitude's metres (0.74 in Rome, 0.5 in Helsinki), so issues
+# to the east and west came after farther ones to the north and south, and the LIMIT left them
+# out. ST_DWithin keeps the index scan within the reach (on the same index); the WHERE repeats
+# the index's predicate (NOT status = 'closed') so that the planner may use it. The evidence
+# (recent descriptions, photo hashes) comes in the same round trip, for the rows returned only.
 _NEAREST_OPEN_SQL = """
-SELECT n.id, ST_Y(n.location), ST_X(n.location), c.code, g.code, c.duplicate_radius_m,
-       n.last_reported_at, n.report_count,
+SELECT i.id, ST_Y(i.location), ST_X(i.location), c.code, g.code, c.duplicate_radius_m,
+       i.last_reported_at, i.report_count,
        CASE WHEN %(evidence)s THEN ARRAY(
            SELECT r.description FROM reports_report r
-           WHERE r.issue_id = n.id AND r.description <> ''
+           WHERE r.issue_id = i.id AND r.description <> ''
            ORDER BY r.created_at DESC, r.id DESC LIMIT %(descriptions)s
        ) END,
        CASE WHEN %(evidence)s THEN ARRAY(
            SELECT p.phash FROM reports_photo p JOIN reports_report r ON r.id = p.report_id
-           WHERE r.issue_id = n.id AND p.phash <> ''
+           WHERE r.issue_id = i.id AND p.phash <> ''
            ORDER BY p.id DESC LIMIT %(phashes)s
        ) END
-FROM (
-    SELECT i.id, i.location, i.category_id, i.last_reported_at, i.report_count,
-           ST_Distance(
-               i.location::geography,
-               ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography,
-               false
-           ) AS distance_m
-    FROM reports_issue i
-    WHERE NOT (i.status = 'closed')
-      AND i.category_id = ANY(%(categories)s)
-      AND i.last_reported_at >= %(since)s
-      AND (%(public_only)s = false OR i.hidden = false)
-      AND i.location && ST_MakeEnvelope(%(west)s, %(south)s, %(east)s, %(north)s, 4326)
-    ORDER BY distance_m, i.id
-    LIMIT %(limit)s
-) n
-JOIN reports_category c ON c.id = n.category_id
+FROM reports_issue i
+JOIN reports_category c ON c.id = i.category_id
 JOIN reports_categorygroup g ON g.id = c.group_id
-ORDER BY n.distance_m, n.id
+WHERE NOT (i.status = 'closed')
+  AND i.category_id = ANY(%(categories)s)
+  AND i.last_reported_at >= %(since)s
+  AND (%(public_only)s = false OR i.hidden = false)
+  AND ST_DWithin(
+      i.location::geography(Point, 4326),
+      ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography,
+      %(reach_m)s,
+      false
+  )
+ORDER BY i.location::geography(Point, 4326)
+      <-> ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography
+LIMIT %(limit)s
 """
 
 
@@ -153,17 +149,13 @@ def nearest_open_params(
     evidence: MatchParams | None = None,
 ) -> dict[str, Any]:
     """Return the parameters of _NEAREST_OPEN_SQL: open issues of `category_ids` whose latest
-    report is after `since`, nearest first within a box of `reach_m` metres, at most `limit`;
-    with `evidence`, each with its latest descriptions and photo hashes as the params ask."""
-    dlat, dlon = degrees_for(lat, reach_m)
+    report is after `since`, nearest first within `reach_m` metres, at most `limit`; with
+    `evidence`, each with its latest descriptions and photo hashes as the params ask."""
     return {
         "categories": category_ids,
         "since": since,
         "public_only": public_only,
-        "west": lon - dlon,
-        "south": lat - dlat,
-        "east": lon + dlon,
-        "north": lat + dlat,
+        "reach_m": reach_m,
         "lat": lat,
         "lon": lon,
         "limit": limit,

@@ -11,6 +11,7 @@ from django.contrib.gis.db import models
 from django.contrib.postgres.indexes import GistIndex
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import F, Q
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -283,6 +284,14 @@ class Issue(models.Model):
             GistIndex(
                 F("location"),
                 name="issue_open_location_gist",
+                condition=~Q(status="closed"),
+            ),
+            # Open issues nearest first in metres ("already reported?", the matcher's
+            # candidates): KNN (<->) on geography measures metres on the sphere, on the
+            # geometry index above it measures degrees (clustering.candidates).
+            GistIndex(
+                Cast("location", models.PointField(geography=True, srid=WGS84)),
+                name="issue_open_geography_gist",
                 condition=~Q(status="closed"),
             ),
             # Same for the "recently closed" layer and history queries.

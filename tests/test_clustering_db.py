@@ -2,16 +2,18 @@
 
 import datetime as dt
 import json
+import math
 import threading
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 import reports.actions
-from clustering.candidates import find_candidates
+from clustering.candidates import find_candidates, match_params
 from reports.actions import NewReport, refresh_issue, submit_report
 from reports.models import (
     Issue,
@@ -319,6 +321,22 @@ def test_nearby_is_nearest_first_in_metres_not_in_degrees(
     results = response.json()["results"]
     assert [r["id"] for r in results] == [east["issue"], others[0], others[4], others[1], others[5]]
     assert [r["distance_m"] for r in results] == sorted(r["distance_m"] for r in results)
+
+
+def test_the_matcher_reads_its_candidates_nearest_first_in_metres(
+    api: APIClient, territory: Territory
+) -> None:
+    """The candidates' LIMIT keeps the nearest: by metres, as the pure core measures."""
+    east = send(api, moved(metres_east=12), description="buca")
+    north = send(api, moved(metres_north=20), description="tombino rotto")
+    assert east["issue"] != north["issue"]
+
+    found = find_candidates(
+        LAT, LON, territory.pothole, match_params(False), timezone.now(), accuracy_m=None
+    )
+
+    assert [c.issue_id for c in found] == [east["issue"], north["issue"]]
+    assert [round(math.hypot(c.x_m, c.y_m)) for c in found] == [12, 20]
 
 
 def test_nearby_returns_at_most_five(api: APIClient, territory: Territory) -> None:
