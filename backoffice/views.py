@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
@@ -36,7 +37,7 @@ from backoffice.forms import (
     TextForm,
 )
 from backoffice.forwarding import forward_issue
-from backoffice.models import ResponseTemplate, SavedFilter
+from backoffice.models import ResponseTemplate, Role, SavedFilter
 from backoffice.queue import QueueFilter, filtered
 from backoffice.roles import Verb
 from care.models import Qualification
@@ -74,6 +75,18 @@ def scoped_departments(request: HttpRequest):  # type: ignore[no-untyped-def]
     own = roles.department_scope(request.user)
     departments = Department.objects.order_by("name")
     return departments.filter(pk=own) if own else departments
+
+
+class StaffLoginView(LoginView):
+    """The staff's login; without a `next`, each role lands where it works."""
+
+    template_name = "backoffice/login.html"
+
+    def get_default_redirect_url(self) -> str:
+        # A crew member logs in on a phone in the street: today's route, not the desktop queue.
+        if roles.role_of(self.request.user) == Role.CREW:
+            return reverse("crew-home")
+        return reverse("office-queue")
 
 
 @staff_required(Verb.VIEW)

@@ -415,6 +415,7 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="segnala@localhost")
 # Staff pages (the back office, the crew's route page...) send people without a session here.
 LOGIN_URL = "login"
+# Without a `next`, backoffice.views.StaffLoginView sends crews to their route instead.
 LOGIN_REDIRECT_URL = "office-queue"
 LOGOUT_REDIRECT_URL = "login"
 
