@@ -138,6 +138,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "bulk_form": BulkForm(departments=Department.objects.order_by("name")),
             "can_act": roles.can(request.user, Verb.ACT),
             "can_intake": roles.can(request.user, Verb.INTAKE),
+            "can_stats": roles.can(request.user, Verb.STATS),
             "map_departments": [
                 d
                 for d in departments
