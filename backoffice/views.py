@@ -7,6 +7,7 @@ and clustering.actions, which check the version the person saw and write the aud
 """
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import messages
@@ -21,7 +22,9 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from backoffice import roles
@@ -48,7 +51,16 @@ from geo.models import Department
 from geo.querysets import map_start
 from maps_static.views import priority_colour
 from reports import workflow
-from reports.models import OPEN_STATUSES, Issue, Photo, Report, Status, TimelineEntry
+from reports.models import (
+    OPEN_STATUSES,
+    Issue,
+    Photo,
+    Question,
+    Report,
+    Status,
+    TimelineEntry,
+)
+from reports.serializers import PRIORITY_FACTOR_LABELS
 from reports.workflow import TransitionRefused
 
 PAGE_SIZE = 50
@@ -205,7 +217,10 @@ def bulk(request: HttpRequest) -> HttpResponseRedirect:
         except TransitionRefused as exc:
             refused.append(f"#{issue.pk}: {exc}")
     if changed:
-        messages.success(request, _("%(n)s issues changed.") % {"n": changed})
+        messages.success(
+            request,
+            ngettext("%(n)s issue changed.", "%(n)s issues changed.", changed) % {"n": changed},
+        )
     for message in refused:
         messages.error(request, message)
     return HttpResponseRedirect(back)
@@ -232,6 +247,8 @@ def issue_page(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if contacts:
         reports = reports.select_related("reporter")
+    listed = list(reports)
+    label_answers(listed)
     timeline = list(TimelineEntry.objects.filter(issue=issue).select_related("actor"))
     for entry in timeline:
         # A photo a citizen sent with an Open311 update (open311.actions), in any storage.
@@ -243,10 +260,12 @@ def issue_page(request: HttpRequest, pk: int) -> HttpResponse:
         "backoffice/issue.html",
         {
             "issue": issue,
-            "reports": reports,
+            "reports": listed,
             "timeline": timeline,
             "contacts": contacts,
             "late": issue.due_at is not None and issue.due_at < timezone.now(),
+            "priority_terms": priority_terms(issue),
+            "reliability": reliability_line(issue.priority_explained),
             "forwardings": issue.forwardings.select_related("body"),
             # The issue came through visible_issues: only the role's verbs are left to ask.
             "may": {verb.value: roles.can(user, verb) for verb in Verb},
@@ -263,6 +282,93 @@ def issue_page(request: HttpRequest, pk: int) -> HttpResponse:
             .order_by("title"),
         },
     )
+
+
+def priority_terms(issue: Issue) -> list[dict[str, Any]]:
+    """The terms of the issue's priority as staff read them: label, value in words, points."""
+    explained = issue.priority_explained if isinstance(issue.priority_explained, dict) else {}
+    return [
+        {
+            "label": PRIORITY_FACTOR_LABELS[term["factor"]]()
+            if term.get("factor") in PRIORITY_FACTOR_LABELS
+            else term.get("factor", ""),
+            "value": _term_value(issue, term),
+            "points": term.get("points", 0),
+        }
+        for term in explained.get("terms", [])
+    ]
+
+
+def _term_value(issue: Issue, term: dict[str, Any]) -> Any:
+    value = term.get("value", 0)
+    if term.get("factor") == "deadline":
+        # The value is the fraction of the SLA spent when the priority was last computed.
+        if issue.due_at is None:
+            return _("no service level")
+        return _("%(percent)s%% of the service level used") % {
+            "percent": number_format(round(100 * float(value)))
+        }
+    if term.get("factor") == "emergency":
+        return _("yes") if value else _("no")
+    return value
+
+
+def reliability_line(explained: Any) -> str:
+    """How the reporters' reliability weighed in the priority, in a sentence ("" if unknown)."""
+    found = explained.get("reliability") if isinstance(explained, dict) else None
+    if not isinstance(found, dict):
+        return ""  # computed before reliability entered the priority
+    qualified = int(found.get("qualified_reports", 0))
+    if not qualified:
+        return _(
+            "Reporters' reliability: none of them has been assessed yet, so their urgency "
+            "and alarms count as given."
+        )
+    return ngettext(
+        "Reporters' reliability: %(n)s report comes from a reporter already assessed; the "
+        "lowest weight is %(weight)s (1: counted as given, less: counts less).",
+        "Reporters' reliability: %(n)s reports come from reporters already assessed; the "
+        "lowest weight is %(weight)s (1: counted as given, less: counts less).",
+        qualified,
+    ) % {"n": qualified, "weight": number_format(float(found.get("lowest_weight", 1)), 2)}
+
+
+def label_answers(reports: Sequence[Report]) -> None:
+    """Give each report `shown_answers`: (question, answer) in the reader's language.
+
+    One query for the questions of every category among the reports (a report keeps the
+    answers to its own category's questions, even after the issue changed category). A code
+    no question knows any more is shown as it is.
+    """
+    questions = {
+        (q.category_id, q.code): q
+        for q in Question.objects.filter(category_id__in={r.category_id for r in reports})
+    }
+    for report in reports:
+        answers = report.answers if isinstance(report.answers, dict) else {}
+        # In the form's order: jsonb keeps its keys sorted by length, not as they were given.
+        ordered = sorted(answers, key=lambda code: _form_order(questions, report, code))
+        shown = [
+            _answer(questions.get((report.category_id, code)), code, answers[code])
+            for code in ordered
+        ]
+        setattr(report, "shown_answers", shown)  # noqa: B010
+
+
+def _form_order(
+    questions: dict[tuple[int, str], Question], report: Report, code: str
+) -> tuple[int, int, str]:
+    question = questions.get((report.category_id, code))
+    return (question.order, question.pk, code) if question else (2**31, 0, code)
+
+
+def _answer(question: Question | None, code: str, value: Any) -> tuple[str, str]:
+    options = dict(question.choice_labels()) if question else {}
+    keys = value if isinstance(value, list) else [value]
+    label = question.label if question else code
+    # "How big is it? Small", "Depth (cm): 12": a question that ends as one needs no colon.
+    lead = label if label.endswith(("?", ":")) else f"{label}:"
+    return lead, ", ".join(options.get(str(key), str(key)) for key in keys)
 
 
 # Each action: the verb the role needs, and what it does with the posted form.
