@@ -29,6 +29,7 @@ from django.views.decorators.http import require_POST
 
 from backoffice import roles
 from backoffice.forms import (
+    TEXT_MAX,
     BulkForm,
     CloseForm,
     ForwardForm,
@@ -255,6 +256,11 @@ def issue_page(request: HttpRequest, pk: int) -> HttpResponse:
         photo = entry.data.get("photo")
         setattr(entry, "photo_url", default_storage.url(photo) if photo else "")  # noqa: B010
     user = request.user
+    refused, typed = take_typed(request, issue.pk)
+
+    def again(*actions: str) -> dict[str, str] | None:
+        return typed if refused in actions else None
+
     return render(
         request,
         "backoffice/issue.html",
@@ -269,14 +275,16 @@ def issue_page(request: HttpRequest, pk: int) -> HttpResponse:
             "forwardings": issue.forwardings.select_related("body"),
             # The issue came through visible_issues: only the role's verbs are left to ask.
             "may": {verb.value: roles.can(user, verb) for verb in Verb},
-            "reply_form": TextForm(prefix="reply"),
-            "note_form": TextForm(prefix="note"),
-            "close_form": CloseForm(),
-            "reopen_form": ReopenForm(),
-            "reassign_form": ReassignForm(),
-            "recategorise_form": RecategoriseForm(),
-            "merge_form": MergeForm(),
-            "forward_form": ForwardForm(),
+            "reply_form": TextForm(prefix="reply", initial=again("reply")),
+            "note_form": TextForm(prefix="note", initial=again("note")),
+            "close_form": CloseForm(initial=again("close")),
+            "reopen_form": ReopenForm(initial=again("reopen")),
+            "reassign_form": ReassignForm(initial=again("reassign")),
+            "recategorise_form": RecategoriseForm(initial=again("recategorise")),
+            "merge_form": MergeForm(initial=again("merge")),
+            "forward_form": ForwardForm(initial=again("forward")),
+            "moderation_text": (again("hide", "show") or {}).get("text", ""),
+            "refused": refused,  # its <details> opens again
             "templates": ResponseTemplate.objects.filter(active=True)
             .filter(Q(category__isnull=True) | Q(category=issue.category_id))
             .order_by("title"),
@@ -402,14 +410,56 @@ def issue_action(request: HttpRequest, pk: int, action: str) -> HttpResponseRedi
         target = _do(request, issue, action)
     except (TransitionRefused, ClusteringRefused) as exc:
         messages.error(request, str(exc))
+        keep_typed(request, issue.pk, action)
     except FormInvalid as exc:
         for error in exc.errors:
             messages.error(request, error)
+        keep_typed(request, issue.pk, action)
     else:
         messages.success(request, _("Done."))
         if not roles.visible_issues(request.user).filter(pk=target).exists():
             return redirect("office-queue")  # e.g. reassigned out of a coordinator's scope
     return redirect("office-issue", pk=target)
+
+
+# What a person types in each action's form: the form's prefix and its fields. A refused action
+# (someone else changed the issue meanwhile, a field missing) shows the page again with them.
+TYPED_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "reply": ("reply", ("text",)),
+    "note": ("note", ("text",)),
+    "close": ("", ("reason", "text")),
+    "reopen": ("", ("text",)),
+    "reassign": ("", ("department", "reason")),
+    "recategorise": ("", ("category",)),
+    "merge": ("", ("into",)),
+    "forward": ("", ("body", "message", "due")),
+    "hide": ("moderation", ("text",)),
+    "show": ("moderation", ("text",)),
+}
+
+
+def _typed_key(issue_id: int) -> str:
+    return f"office-typed-{issue_id}"
+
+
+def keep_typed(request: HttpRequest, issue_id: int, action: str) -> None:
+    """Keep the fields typed in a refused action's form for the next showing of the issue."""
+    if action not in TYPED_FIELDS:
+        return
+    prefix, fields = TYPED_FIELDS[action]
+    typed = {
+        field: request.POST.get(f"{prefix}-{field}" if prefix else field, "")[:TEXT_MAX]
+        for field in fields
+    }
+    request.session[_typed_key(issue_id)] = {"action": action, "typed": typed}
+
+
+def take_typed(request: HttpRequest, issue_id: int) -> tuple[str, dict[str, str]]:
+    """The refused action and its typed fields, once (then forgotten); ("", {}) if none."""
+    kept = request.session.pop(_typed_key(issue_id), None)
+    if not isinstance(kept, dict) or kept.get("action") not in TYPED_FIELDS:
+        return "", {}
+    return kept["action"], dict(kept.get("typed") or {})
 
 
 class FormInvalid(Exception):
