@@ -6,11 +6,7 @@ from backoffice import forwarding, intake, moderation, views
 urlpatterns = [
     # The staff's own login (the admin's login is for staff accounts with is_staff only):
     # operators, coordinators and crews log in here; django-axes counts the failures.
-    path(
-        "login/",
-        auth_views.LoginView.as_view(template_name="backoffice/login.html"),
-        name="login",
-    ),
+    path("login/", views.StaffLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("office/", views.queue, name="office-queue"),
     path("office/filters/", views.save_filter, name="office-save-filter"),

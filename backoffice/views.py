@@ -7,10 +7,12 @@ and clustering.actions, which check the version the person saw and write the aud
 """
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
@@ -20,11 +22,14 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from backoffice import roles
 from backoffice.forms import (
+    TEXT_MAX,
     BulkForm,
     CloseForm,
     ForwardForm,
@@ -36,7 +41,7 @@ from backoffice.forms import (
     TextForm,
 )
 from backoffice.forwarding import forward_issue
-from backoffice.models import ResponseTemplate, SavedFilter
+from backoffice.models import ResponseTemplate, Role, SavedFilter
 from backoffice.queue import QueueFilter, filtered
 from backoffice.roles import Verb
 from care.models import Qualification
@@ -47,7 +52,16 @@ from geo.models import Department
 from geo.querysets import map_start
 from maps_static.views import priority_colour
 from reports import workflow
-from reports.models import OPEN_STATUSES, Issue, Photo, Report, Status, TimelineEntry
+from reports.models import (
+    OPEN_STATUSES,
+    Issue,
+    Photo,
+    Question,
+    Report,
+    Status,
+    TimelineEntry,
+)
+from reports.serializers import PRIORITY_FACTOR_LABELS
 from reports.workflow import TransitionRefused
 
 PAGE_SIZE = 50
@@ -74,6 +88,18 @@ def scoped_departments(request: HttpRequest):  # type: ignore[no-untyped-def]
     own = roles.department_scope(request.user)
     departments = Department.objects.order_by("name")
     return departments.filter(pk=own) if own else departments
+
+
+class StaffLoginView(LoginView):
+    """The staff's login; without a `next`, each role lands where it works."""
+
+    template_name = "backoffice/login.html"
+
+    def get_default_redirect_url(self) -> str:
+        # A crew member logs in on a phone in the street: today's route, not the desktop queue.
+        if roles.role_of(self.request.user) == Role.CREW:
+            return reverse("crew-home")
+        return reverse("office-queue")
 
 
 @staff_required(Verb.VIEW)
@@ -125,6 +151,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "bulk_form": BulkForm(departments=Department.objects.order_by("name")),
             "can_act": roles.can(request.user, Verb.ACT),
             "can_intake": roles.can(request.user, Verb.INTAKE),
+            "can_stats": roles.can(request.user, Verb.STATS),
             "map_departments": [
                 d
                 for d in departments
@@ -191,7 +218,10 @@ def bulk(request: HttpRequest) -> HttpResponseRedirect:
         except TransitionRefused as exc:
             refused.append(f"#{issue.pk}: {exc}")
     if changed:
-        messages.success(request, _("%(n)s issues changed.") % {"n": changed})
+        messages.success(
+            request,
+            ngettext("%(n)s issue changed.", "%(n)s issues changed.", changed) % {"n": changed},
+        )
     for message in refused:
         messages.error(request, message)
     return HttpResponseRedirect(back)
@@ -218,37 +248,135 @@ def issue_page(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if contacts:
         reports = reports.select_related("reporter")
+    listed = list(reports)
+    label_answers(listed)
     timeline = list(TimelineEntry.objects.filter(issue=issue).select_related("actor"))
     for entry in timeline:
         # A photo a citizen sent with an Open311 update (open311.actions), in any storage.
         photo = entry.data.get("photo")
         setattr(entry, "photo_url", default_storage.url(photo) if photo else "")  # noqa: B010
     user = request.user
+    refused, typed = take_typed(request, issue.pk)
+
+    def again(*actions: str) -> dict[str, str] | None:
+        return typed if refused in actions else None
+
     return render(
         request,
         "backoffice/issue.html",
         {
             "issue": issue,
-            "reports": reports,
+            "reports": listed,
             "timeline": timeline,
             "contacts": contacts,
             "late": issue.due_at is not None and issue.due_at < timezone.now(),
+            "priority_terms": priority_terms(issue),
+            "reliability": reliability_line(issue.priority_explained),
             "forwardings": issue.forwardings.select_related("body"),
             # The issue came through visible_issues: only the role's verbs are left to ask.
             "may": {verb.value: roles.can(user, verb) for verb in Verb},
-            "reply_form": TextForm(prefix="reply"),
-            "note_form": TextForm(prefix="note"),
-            "close_form": CloseForm(),
-            "reopen_form": ReopenForm(),
-            "reassign_form": ReassignForm(),
-            "recategorise_form": RecategoriseForm(),
-            "merge_form": MergeForm(),
-            "forward_form": ForwardForm(),
+            "reply_form": TextForm(prefix="reply", initial=again("reply")),
+            "note_form": TextForm(prefix="note", initial=again("note")),
+            "close_form": CloseForm(initial=again("close")),
+            "reopen_form": ReopenForm(initial=again("reopen")),
+            "reassign_form": ReassignForm(initial=again("reassign")),
+            "recategorise_form": RecategoriseForm(initial=again("recategorise")),
+            "merge_form": MergeForm(initial=again("merge")),
+            "forward_form": ForwardForm(initial=again("forward")),
+            "moderation_text": (again("hide", "show") or {}).get("text", ""),
+            "refused": refused,  # its <details> opens again
             "templates": ResponseTemplate.objects.filter(active=True)
             .filter(Q(category__isnull=True) | Q(category=issue.category_id))
             .order_by("title"),
         },
     )
+
+
+def priority_terms(issue: Issue) -> list[dict[str, Any]]:
+    """The terms of the issue's priority as staff read them: label, value in words, points."""
+    explained = issue.priority_explained if isinstance(issue.priority_explained, dict) else {}
+    return [
+        {
+            "label": PRIORITY_FACTOR_LABELS[term["factor"]]()
+            if term.get("factor") in PRIORITY_FACTOR_LABELS
+            else term.get("factor", ""),
+            "value": _term_value(issue, term),
+            "points": term.get("points", 0),
+        }
+        for term in explained.get("terms", [])
+    ]
+
+
+def _term_value(issue: Issue, term: dict[str, Any]) -> Any:
+    value = term.get("value", 0)
+    if term.get("factor") == "deadline":
+        # The value is the fraction of the SLA spent when the priority was last computed.
+        if issue.due_at is None:
+            return _("no service level")
+        return _("%(percent)s%% of the service level used") % {
+            "percent": number_format(round(100 * float(value)))
+        }
+    if term.get("factor") == "emergency":
+        return _("yes") if value else _("no")
+    return value
+
+
+def reliability_line(explained: Any) -> str:
+    """How the reporters' reliability weighed in the priority, in a sentence ("" if unknown)."""
+    found = explained.get("reliability") if isinstance(explained, dict) else None
+    if not isinstance(found, dict):
+        return ""  # computed before reliability entered the priority
+    qualified = int(found.get("qualified_reports", 0))
+    if not qualified:
+        return _(
+            "Reporters' reliability: none of them has been assessed yet, so their urgency "
+            "and alarms count as given."
+        )
+    return ngettext(
+        "Reporters' reliability: %(n)s report comes from a reporter already assessed; the "
+        "lowest weight is %(weight)s (1: counted as given, less: counts less).",
+        "Reporters' reliability: %(n)s reports come from reporters already assessed; the "
+        "lowest weight is %(weight)s (1: counted as given, less: counts less).",
+        qualified,
+    ) % {"n": qualified, "weight": number_format(float(found.get("lowest_weight", 1)), 2)}
+
+
+def label_answers(reports: Sequence[Report]) -> None:
+    """Give each report `shown_answers`: (question, answer) in the reader's language.
+
+    One query for the questions of every category among the reports (a report keeps the
+    answers to its own category's questions, even after the issue changed category). A code
+    no question knows any more is shown as it is.
+    """
+    questions = {
+        (q.category_id, q.code): q
+        for q in Question.objects.filter(category_id__in={r.category_id for r in reports})
+    }
+    for report in reports:
+        answers = report.answers if isinstance(report.answers, dict) else {}
+        # In the form's order: jsonb keeps its keys sorted by length, not as they were given.
+        ordered = sorted(answers, key=lambda code: _form_order(questions, report, code))
+        shown = [
+            _answer(questions.get((report.category_id, code)), code, answers[code])
+            for code in ordered
+        ]
+        setattr(report, "shown_answers", shown)  # noqa: B010
+
+
+def _form_order(
+    questions: dict[tuple[int, str], Question], report: Report, code: str
+) -> tuple[int, int, str]:
+    question = questions.get((report.category_id, code))
+    return (question.order, question.pk, code) if question else (2**31, 0, code)
+
+
+def _answer(question: Question | None, code: str, value: Any) -> tuple[str, str]:
+    options = dict(question.choice_labels()) if question else {}
+    keys = value if isinstance(value, list) else [value]
+    label = question.label if question else code
+    # "How big is it? Small", "Depth (cm): 12": a question that ends as one needs no colon.
+    lead = label if label.endswith(("?", ":")) else f"{label}:"
+    return lead, ", ".join(options.get(str(key), str(key)) for key in keys)
 
 
 # Each action: the verb the role needs, and what it does with the posted form.
@@ -282,14 +410,56 @@ def issue_action(request: HttpRequest, pk: int, action: str) -> HttpResponseRedi
         target = _do(request, issue, action)
     except (TransitionRefused, ClusteringRefused) as exc:
         messages.error(request, str(exc))
+        keep_typed(request, issue.pk, action)
     except FormInvalid as exc:
         for error in exc.errors:
             messages.error(request, error)
+        keep_typed(request, issue.pk, action)
     else:
         messages.success(request, _("Done."))
         if not roles.visible_issues(request.user).filter(pk=target).exists():
             return redirect("office-queue")  # e.g. reassigned out of a coordinator's scope
     return redirect("office-issue", pk=target)
+
+
+# What a person types in each action's form: the form's prefix and its fields. A refused action
+# (someone else changed the issue meanwhile, a field missing) shows the page again with them.
+TYPED_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "reply": ("reply", ("text",)),
+    "note": ("note", ("text",)),
+    "close": ("", ("reason", "text")),
+    "reopen": ("", ("text",)),
+    "reassign": ("", ("department", "reason")),
+    "recategorise": ("", ("category",)),
+    "merge": ("", ("into",)),
+    "forward": ("", ("body", "message", "due")),
+    "hide": ("moderation", ("text",)),
+    "show": ("moderation", ("text",)),
+}
+
+
+def _typed_key(issue_id: int) -> str:
+    return f"office-typed-{issue_id}"
+
+
+def keep_typed(request: HttpRequest, issue_id: int, action: str) -> None:
+    """Keep the fields typed in a refused action's form for the next showing of the issue."""
+    if action not in TYPED_FIELDS:
+        return
+    prefix, fields = TYPED_FIELDS[action]
+    typed = {
+        field: request.POST.get(f"{prefix}-{field}" if prefix else field, "")[:TEXT_MAX]
+        for field in fields
+    }
+    request.session[_typed_key(issue_id)] = {"action": action, "typed": typed}
+
+
+def take_typed(request: HttpRequest, issue_id: int) -> tuple[str, dict[str, str]]:
+    """The refused action and its typed fields, once (then forgotten); ("", {}) if none."""
+    kept = request.session.pop(_typed_key(issue_id), None)
+    if not isinstance(kept, dict) or kept.get("action") not in TYPED_FIELDS:
+        return "", {}
+    return kept["action"], dict(kept.get("typed") or {})
 
 
 class FormInvalid(Exception):

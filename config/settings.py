@@ -1,7 +1,7 @@
 """Segnala settings: every knob is a typed environment variable with a safe development default.
 
 `SEGNALA_ENV=production` turns on the production checks: the process refuses to start with the
-development secret key, with DEBUG on, or without ALLOWED_HOSTS.
+development secret key, with DEBUG on, without ALLOWED_HOSTS or without SITE_URL.
 """
 
 import datetime as dt
@@ -42,6 +42,11 @@ SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
 DEBUG = env.bool("DEBUG", default=not PRODUCTION)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The address people reach the site at, for links in e-mails and open data (no request to read
+# it from). In development, where `make run` serves (bin/serve binds HOST:PORT); in production
+# nothing can guess it, so it must be given.
+DEV_SITE_URL = f"http://{env.str('HOST', default='127.0.0.1')}:{env.int('PORT', default=8000)}"
+SITE_URL = env.str("SITE_URL", default="" if PRODUCTION else DEV_SITE_URL).rstrip("/")
 
 if PRODUCTION:
     problems = []
@@ -51,6 +56,9 @@ if PRODUCTION:
         problems.append("DEBUG must be off")
     if not ALLOWED_HOSTS:
         problems.append("ALLOWED_HOSTS must list the public host names")
+    site = urlsplit(SITE_URL)
+    if site.scheme not in {"http", "https"} or not site.netloc:
+        problems.append("SITE_URL must be the public address, e.g. https://segnala.example.org")
     if problems:
         raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(problems))
 
@@ -405,11 +413,9 @@ EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="segnala@localhost")
-# The address people reach the site at, for links in e-mails (no request to read it from).
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
-
 # Staff pages (the back office, the crew's route page...) send people without a session here.
 LOGIN_URL = "login"
+# Without a `next`, backoffice.views.StaffLoginView sends crews to their route instead.
 LOGIN_REDIRECT_URL = "office-queue"
 LOGOUT_REDIRECT_URL = "login"
 
