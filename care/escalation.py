@@ -1,10 +1,12 @@
 """Escalation chains: which levels are due for which issues, and firing each exactly once.
 
 A level fires `after_working_days` working days after the issue's deadline (its take-in-charge
-deadline while nobody has taken it in charge, or its closing deadline while it is open). The
-Escalation row, inserted in the same transaction as the timeline entry and the e-mail, is the
-claim: a second beat process blocks on the unique index until the first commits, then skips;
-when the e-mail fails the claim rolls back and the next sweep tries again.
+deadline while nobody has taken it in charge, or its closing deadline while it is open). A
+sweep sends each recipient one e-mail listing every escalation due to them. The Escalation
+rows, inserted in the same transaction as the timeline entries and that e-mail, are the
+claims: a second beat process blocks on the issues' locks (or the unique index) until the
+first commits, then skips them; when the e-mail fails the claims roll back and the next sweep
+tries again.
 """
 
 import datetime as dt
@@ -16,9 +18,11 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from backoffice.audit import record
 from care.models import Deadline, Escalation, EscalationLevel
@@ -99,93 +103,178 @@ def due_escalations(now: dt.datetime) -> list[DueEscalation]:
     return due
 
 
-def fire_escalation(due: DueEscalation, now: dt.datetime) -> bool:
-    """Claim, record and e-mail one escalation; return False when it had fired already.
+def _recipient(level: EscalationLevel, department_email: str | None) -> str:
+    """Who is told: the level's address, else the issue's department's (empty: nobody)."""
+    return level.email or department_email or ""
 
-    Raise the e-mail backend's error (OSError) to leave the escalation for the next sweep.
+
+def by_recipient(dues: list[DueEscalation]) -> dict[str, list[DueEscalation]]:
+    """Group due escalations by who is told, each group in the order of `dues` (2 queries).
+
+    A sweep sends each recipient one e-mail for all of theirs (fire_escalations): a go-live
+    with a backlog, or the end of an outage, sent management one e-mail per issue.
     """
-    level = EscalationLevel.objects.get(pk=due.level_id)
+    levels = EscalationLevel.objects.in_bulk({due.level_id for due in dues})
+    departments = dict(
+        Issue.objects.filter(pk__any=sorted({due.issue_id for due in dues})).values_list(
+            "pk", "department__email"
+        )
+    )
+    groups: dict[str, list[DueEscalation]] = defaultdict(list)
+    for due in dues:
+        level = levels.get(due.level_id)
+        if level is not None:  # deleted since the sweep read it
+            groups[_recipient(level, departments.get(due.issue_id))].append(due)
+    return dict(groups)
+
+
+@dataclass(frozen=True)
+class Fired:
+    """One escalation claimed for an e-mail: what its line in the e-mail says."""
+
+    issue: Issue
+    level: EscalationLevel
+    deadline_at: dt.datetime
+    late_days: int
+
+
+def fire_escalation(due: DueEscalation, now: dt.datetime) -> bool:
+    """Claim, record and e-mail one escalation on its own; False when it had fired already."""
+    return any(
+        fire_escalations(recipient, group, now) for recipient, group in by_recipient([due]).items()
+    )
+
+
+def fire_escalations(recipient: str, dues: list[DueEscalation], now: dt.datetime) -> int:
+    """Claim and record the escalations due to `recipient`, and e-mail them in one message.
+
+    Return how many fired (those another sweep fired, or that are no longer due, are left
+    out). All or nothing: the claims, timeline entries and audit entries commit with the
+    e-mail, and the e-mail backend's error (OSError) rolls them all back for the next sweep.
+    """
+    levels = EscalationLevel.objects.in_bulk({due.level_id for due in dues})
+    fired: list[Fired] = []
     with transaction.atomic():
-        issue = (
-            Issue.objects.select_for_update(of=("self",))
+        # Every sweep locks its issues in id order, so two sweeps never wait on each other
+        # in a circle; a second one waits here for the first to commit, then finds the claims.
+        issues = {
+            issue.pk: issue
+            for issue in Issue.objects.select_for_update(of=("self",))
             .select_related("category", "department")
-            .get(pk=due.issue_id)
-        )
-        # The sweep read without a lock: the issue may have moved on since (taken in charge,
-        # closed, or reopened with new deadlines).
-        taking = level.deadline == Deadline.TAKE_IN_CHARGE
-        deadline_now = issue.take_in_charge_due_at if taking else issue.due_at
-        if (
-            issue.status not in OPEN_STATUSES
-            or (taking and issue.taken_in_charge_at is not None)
-            or deadline_now != due.deadline_at
-        ):
-            return False
-        recipient = level.email or (issue.department.email if issue.department else "")
-        if not recipient:
-            logger.error("escalation level %s of issue %s has no recipient", level.pk, issue.pk)
-            recipient = settings.DEFAULT_FROM_EMAIL
-        try:
-            with transaction.atomic():
-                Escalation.objects.create(
-                    issue=issue,
-                    level=level,
-                    deadline_at=due.deadline_at,
-                    recipient=recipient,
-                    fired_at=now,
-                )
-        except IntegrityError:
-            return False  # another sweep fired it
-        late_days = working_days_between(due.deadline_at, now)
-        with translation.override(settings.LANGUAGE_CODE):
-            message = escalation_message(issue, level, due.deadline_at, late_days, recipient)
-            note = _(
-                "Deadline for %(deadline)s missed: %(who)s told (%(days)s working days late)."
-            ) % {
-                "deadline": level.get_deadline_display(),
-                "who": level.name,
-                "days": late_days,
-            }
-        TimelineEntry.objects.create(
-            issue=issue,
-            kind=TimelineEntry.Kind.ESCALATED,
-            public=False,
-            text=note,
-            data={"level": level.pk, "deadline": level.deadline, "late_working_days": late_days},
-            created_at=now,
-        )
-        record(None, "issue.escalated", issue, after={"level": level.pk, "to": level.name})
-        message.send()
+            .filter(pk__any=sorted({due.issue_id for due in dues}))
+            .order_by("pk")
+        }
+        for due in dues:
+            issue, level = issues.get(due.issue_id), levels.get(due.level_id)
+            if issue is None or level is None or not _still_due(issue, level, due):
+                continue
+            department_email = issue.department.email if issue.department else None
+            if _recipient(level, department_email) != recipient:
+                continue  # the issue changed department since the sweep read it: next sweep
+            if _claim(issue, level, due, recipient or settings.DEFAULT_FROM_EMAIL, now):
+                fired.append(_record(issue, level, due, now))
+        if fired:
+            if not recipient:
+                logger.error("escalation levels %s have no recipient", _level_ids(fired))
+            escalations_message(recipient or settings.DEFAULT_FROM_EMAIL, fired).send()
+    return len(fired)
+
+
+def _still_due(issue: Issue, level: EscalationLevel, due: DueEscalation) -> bool:
+    # The sweep read without a lock: the issue may have moved on since (taken in charge,
+    # closed, or reopened with new deadlines).
+    taking = level.deadline == Deadline.TAKE_IN_CHARGE
+    deadline_now = issue.take_in_charge_due_at if taking else issue.due_at
+    return (
+        issue.status in OPEN_STATUSES
+        and not (taking and issue.taken_in_charge_at is not None)
+        and deadline_now == due.deadline_at
+    )
+
+
+def _claim(
+    issue: Issue, level: EscalationLevel, due: DueEscalation, recipient: str, now: dt.datetime
+) -> bool:
+    """Insert the escalation's row; False when another sweep has it (the unique index)."""
+    try:
+        with transaction.atomic():
+            Escalation.objects.create(
+                issue=issue,
+                level=level,
+                deadline_at=due.deadline_at,
+                recipient=recipient,
+                fired_at=now,
+            )
+    except IntegrityError:
+        return False
     return True
 
 
-def escalation_message(
-    issue: Issue, level: EscalationLevel, deadline_at: dt.datetime, late_days: int, to: str
-) -> EmailMessage:
-    """Build the e-mail of one escalation (in the active language); no personal data."""
-    office_url = settings.SITE_URL + reverse("office-issue", args=[issue.pk])
-    subject = _("Deadline missed: issue #%(id)s, %(category)s") % {
-        "id": issue.pk,
-        "category": issue.category.name,
-    }
-    body = _(
-        "To: %(who)s\n\n"
-        "Issue #%(id)s (%(category)s, %(address)s) missed its deadline for %(deadline)s "
-        "on %(due)s and is %(days)s working days late.\n"
-        "Department: %(department)s. Status: %(status)s.\n\n"
-        "Open it in the back office: %(url)s\n"
-    ) % {
-        "who": level.name,
-        "id": issue.pk,
-        "category": issue.category.name,
-        "address": issue.address or "-",
-        "deadline": level.get_deadline_display(),
-        "due": timezone.localtime(deadline_at).strftime("%d/%m/%Y %H:%M"),
-        "days": late_days,
-        "department": issue.department.name if issue.department else "-",
-        "status": issue.get_status_display(),
-        "url": office_url,
-    }
+def _record(issue: Issue, level: EscalationLevel, due: DueEscalation, now: dt.datetime) -> Fired:
+    """Write the issue's internal timeline entry and the audit entry of a claimed escalation."""
+    late_days = working_days_between(due.deadline_at, now)
+    with translation.override(settings.LANGUAGE_CODE):
+        note = _("Deadline for %(deadline)s missed: %(who)s told (%(days)s working days late).") % {
+            "deadline": level.get_deadline_display(),
+            "who": level.name,
+            "days": late_days,
+        }
+    TimelineEntry.objects.create(
+        issue=issue,
+        kind=TimelineEntry.Kind.ESCALATED,
+        public=False,
+        text=note,
+        data={"level": level.pk, "deadline": level.deadline, "late_working_days": late_days},
+        created_at=now,
+    )
+    record(None, "issue.escalated", issue, after={"level": level.pk, "to": level.name})
+    return Fired(issue, level, due.deadline_at, late_days)
+
+
+def _level_ids(fired: list[Fired]) -> list[int]:
+    return sorted({line.level.pk for line in fired})
+
+
+def recipient_language(recipient: str) -> str:
+    """The language to write to `recipient` in.
+
+    Escalations go to staff and offices, whose language Segnala does not record (a staff
+    profile and an escalation level have none): the municipality's.
+    """
+    return settings.LANGUAGE_CODE
+
+
+def escalations_message(to: str, fired: list[Fired]) -> EmailMessage:
+    """Build one e-mail listing every escalation in `fired` for `to`; no personal data."""
+    lines = sorted(fired, key=lambda line: (line.issue.pk, line.deadline_at))
+    issue_ids = {line.issue.pk for line in lines}
+    with translation.override(recipient_language(to)):
+        if len(issue_ids) == 1:
+            subject = _("Deadline missed: issue #%(id)s, %(category)s") % {
+                "id": lines[0].issue.pk,
+                "category": lines[0].issue.category.name,
+            }
+        else:
+            subject = ngettext(
+                "Deadlines missed: %(count)s issue",
+                "Deadlines missed: %(count)s issues",
+                len(issue_ids),
+            ) % {"count": len(issue_ids)}
+        body = render_to_string(
+            "care/email/escalations.txt",
+            {
+                "who": ", ".join(sorted({line.level.name for line in lines})),
+                "issue_count": len(issue_ids),
+                "lines": [
+                    {
+                        "fired": line,
+                        "url": settings.SITE_URL + reverse("office-issue", args=[line.issue.pk]),
+                    }
+                    for line in lines
+                ],
+                "municipality": settings.MUNICIPALITY_NAME,
+            },
+        )
     return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
 
 
@@ -203,17 +292,19 @@ def working_days_between(start: dt.datetime, end: dt.datetime) -> int:
 def run_escalations(now: dt.datetime) -> int:
     """Fire each due level once and re-queue lost emergency alerts; return how many fired.
 
-    A level whose e-mail fails with a transient error is left for the next run.
+    Each recipient gets one e-mail for all their escalations of the sweep. A recipient whose
+    e-mail fails with a transient error has all of theirs left for the next run.
     """
     fired = 0
-    for due in due_escalations(now):
+    for recipient, dues in by_recipient(due_escalations(now)).items():
         try:
-            fired += fire_escalation(due, now)
+            fired += fire_escalations(recipient, dues, now)
         except SERVICE_ERRORS:
+            # No address in the log: a coordinator's may be personal data.
             logger.warning(
-                "escalation %s of issue %s left for the next run",
-                due.level_id,
-                due.issue_id,
+                "%s escalations (levels %s) left for the next run",
+                len(dues),
+                sorted({due.level_id for due in dues}),
                 exc_info=True,
             )
     for issue_id in unalerted_emergencies(now):

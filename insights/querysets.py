@@ -22,10 +22,12 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Sum,
 )
 from django.db.models.functions import TruncWeek
 
 from backoffice.models import Forwarding
+from care.models import Qualification, Rating, Verdict
 from reports.models import CloseReason, Issue, Status, TimelineEntry
 
 # What counts as an escalation today: the timeline's emergency escalations. The SLA chains of
@@ -67,6 +69,23 @@ class Figures:
     forwarded: int = 0
     escalations: int = 0
     recurrences: int = 0
+    # Citizens' 1-5 ratings given in the period, and staff's verdicts on reports given in it.
+    ratings: int = 0
+    rating_stars: int = 0
+    accurate: int = 0
+    wrong_category: int = 0
+    exaggerated: int = 0
+    fake: int = 0
+
+    @property
+    def average_rating(self) -> float | None:
+        """Mean of the period's ratings, 1 to 5 (None: nobody rated)."""
+        return self.rating_stars / self.ratings if self.ratings else None
+
+    @property
+    def qualified(self) -> int:
+        """Reports given a verdict in the period."""
+        return self.accurate + self.wrong_category + self.exaggerated + self.fake
 
     @property
     def sla_compliance(self) -> float | None:
@@ -119,10 +138,14 @@ def department_figures(
     since: dt.datetime,
     now: dt.datetime,
     recurring: dict[int, tuple[int | None, int]],
+    *,
+    with_verdicts: bool = False,
 ) -> dict[int | None, Figures]:
-    """Return figures per department id (None: no department), in 2 queries.
+    """Return figures per department id (None: no department), in 3 queries (4 with verdicts).
 
-    `recurring` is `recurring_issues(issues, since)`, read once by the caller.
+    `recurring` is `recurring_issues(issues, since)`, read once by the caller. Staff's verdicts
+    on reports are counted only `with_verdicts` (the staff page; the public one has no use
+    for them).
     """
     rows = (
         _relevant(issues, since)
@@ -139,6 +162,14 @@ def department_figures(
         found.setdefault(department_id, Figures()).escalations = count
     for department_id, count in recurrences_by_department(recurring).items():
         found.setdefault(department_id, Figures()).recurrences = count
+    for department_id, (count, stars) in ratings_by_department(issues, since).items():
+        figures = found.setdefault(department_id, Figures())
+        figures.ratings, figures.rating_stars = count, stars
+    if with_verdicts:
+        for department_id, verdicts in verdicts_by_department(issues, since).items():
+            figures = found.setdefault(department_id, Figures())
+            for verdict, count in verdicts.items():
+                setattr(figures, verdict, count)
     return found
 
 
@@ -151,9 +182,55 @@ def city_figures(
     """Return the figures of all `issues` together (1 query; counts reuse `departments`)."""
     row = _relevant(issues, since).aggregate(**_aggregates(since, now))
     figures = Figures(**row)
-    figures.escalations = sum(f.escalations for f in departments.values())
-    figures.recurrences = sum(f.recurrences for f in departments.values())
+    for name in SUMMED_ACROSS_DEPARTMENTS:
+        setattr(figures, name, sum(getattr(f, name) for f in departments.values()))
     return figures
+
+
+# Counts the city row adds up from the departments' rows (every issue has one department or
+# none, so nothing is counted twice); the average rating follows from stars and ratings.
+SUMMED_ACROSS_DEPARTMENTS = (
+    "escalations",
+    "recurrences",
+    "ratings",
+    "rating_stars",
+    *Verdict.values,
+)
+
+
+def ratings_by_department(
+    issues: QuerySet[Issue], since: dt.datetime
+) -> dict[int | None, tuple[int, int]]:
+    """Return (ratings, their stars added up) given since `since`, per department of the issue.
+
+    A citizen who changed their rating counts once, with their latest stars.
+    """
+    rows = (
+        Rating.objects.filter(created_at__gte=since, issue__in=issues)
+        .order_by()
+        .values("issue__department_id")
+        .annotate(n=Count("pk"), stars=Sum("stars"))
+    )
+    return {row["issue__department_id"]: (row["n"], row["stars"]) for row in rows}
+
+
+def verdicts_by_department(
+    issues: QuerySet[Issue], since: dt.datetime
+) -> dict[int | None, dict[str, int]]:
+    """Return {verdict: reports} qualified since `since`, per department of the report's issue.
+
+    A report has one qualification (the latest verdict counts), dated when it was first given.
+    """
+    rows = (
+        Qualification.objects.filter(created_at__gte=since, report__issue__in=issues)
+        .order_by()
+        .values_list("report__issue__department_id", "verdict")
+        .annotate(n=Count("pk"))
+    )
+    found: dict[int | None, dict[str, int]] = {}
+    for department_id, verdict, count in rows:
+        found.setdefault(department_id, {})[verdict] = count
+    return found
 
 
 def escalations_by_department(issues: QuerySet[Issue], since: dt.datetime) -> dict[int | None, int]:

@@ -85,13 +85,14 @@ def _statistics(
     departments: QuerySet[Department],
     *,
     with_city: bool,
+    with_verdicts: bool = False,
 ) -> dict[str, Any]:
     weeks = _weeks(request.GET.get("weeks"))
     chosen = _department(request.GET.get("department"), departments)
     now = timezone.now()
     since = _period_start(weeks, now)
     recurring = recurring_issues(issues, since)
-    per_department = department_figures(issues, since, now, recurring)
+    per_department = department_figures(issues, since, now, recurring, with_verdicts=with_verdicts)
     rows = [
         Row(name, per_department.get(pk, Figures()))
         for pk, name in departments.order_by("name").values_list("pk", "name")
@@ -109,6 +110,9 @@ def _statistics(
         "city": city,
         "chart": chart,
         "chosen": chosen,
+        # Whether anything at all was rated (qualified) in the period: the notes say so.
+        "any_ratings": any(row.figures.ratings for row in rows),
+        "any_verdicts": any(row.figures.qualified for row in rows),
         "departments": list(departments.order_by("name")),
         "recurring": recurring,
         "recurrence_radius_m": settings.RECURRENCE_RADIUS_M,
@@ -126,7 +130,9 @@ def staff_statistics(request: HttpRequest) -> HttpResponse:
     issues = roles.visible_issues(request.user)
     departments = Department.objects.filter(pk=own) if own else Department.objects.all()
     try:
-        context = _statistics(request, issues, departments, with_city=own is None)
+        context = _statistics(
+            request, issues, departments, with_city=own is None, with_verdicts=True
+        )
     except BadParameter as error:
         return _bad_request(request, error)
     listed = sorted(context["recurring"], reverse=True)[:RECURRING_LISTED]

@@ -180,15 +180,15 @@ def test_a_manager_sees_every_department_and_the_city(
 ) -> None:
     client = staff(Role.MANAGER)
 
-    # session, user, role, recurrences, figures, escalations, departments (2), city, weeks (2);
-    # no recurrence here, so no query lists them
-    with django_assert_num_queries(11):
+    # session, user, role, recurrences, figures, escalations, ratings, verdicts, departments
+    # (2), city, weeks (2); no recurrence here, so no query lists them
+    with django_assert_num_queries(13):
         response = client.get("/office/stats/")
 
     assert response.status_code == 200
     html = response.content.decode()
     assert "Roads" in html and "Lighting" in html and "Whole city" in html
-    assert "<svg" in html and "not available yet" in html
+    assert "<svg" in html and "No ratings yet in this period." in html
 
 
 def test_a_coordinator_sees_only_their_department(
@@ -241,8 +241,8 @@ def test_the_public_page_counts_public_issues_and_shows_no_person(
         where=moved(INSIDE, 0, 900),
     )
 
-    # recurrences, figures, escalations, departments (2), city, weeks (2), release
-    with django_assert_num_queries(9):
+    # recurrences, figures, escalations, ratings, departments (2), city, weeks (2), release
+    with django_assert_num_queries(10):
         response = Client().get("/stats/?weeks=4")
 
     html = response.content.decode()
