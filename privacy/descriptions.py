@@ -12,10 +12,13 @@ from dataclasses import dataclass
 
 import phonenumbers
 from django.conf import settings
+from django.db.models import CharField, QuerySet
+from django.db.models.functions import Cast
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from backoffice.audit import record
+from backoffice.models import AuditEntry
 from config.actors import Actor
 from privacy.logging import EMAIL
 from reports.models import Report, TimelineEntry
@@ -28,6 +31,9 @@ PHONE_REGION = "IT"
 # markers and ids stay as typed.
 PHONE_LENIENCY = phonenumbers.Leniency.VALID
 AUDIT_ACTION = "report.hide_contact_details"
+# The audit entries that keep a report's description as it was before a change.
+KEEPING_ACTIONS = ("report.edit_description", AUDIT_ACTION)
+SHA256_HEX = r"^[0-9a-f]{64}$"
 
 
 @dataclass(frozen=True)
@@ -93,3 +99,22 @@ def record_hidden_contact_details(report: Report, original: str, hidden: Hidden)
             "phones": hidden.phones,
         },
     )
+
+
+def kept_descriptions(reports: QuerySet[Report]) -> QuerySet[AuditEntry]:
+    """The audit entries that still keep one of these reports' descriptions as typed."""
+    ids = reports.annotate(text_id=Cast("pk", CharField())).values("text_id")
+    return AuditEntry.objects.filter(
+        action__in=KEEPING_ACTIONS, object_type="reports.report", object_id__in=ids
+    ).exclude(before__description__regex=SHA256_HEX)
+
+
+def forget_descriptions(entries: QuerySet[AuditEntry]) -> int:
+    """Keep only the hash of each entry's old description (the person asked to be forgotten)."""
+    forgotten = 0
+    for entry in entries.select_for_update():
+        text = str(entry.before.get("description", ""))
+        entry.before = {**entry.before, "description": hashlib.sha256(text.encode()).hexdigest()}
+        entry.save(update_fields=["before"])
+        forgotten += 1
+    return forgotten

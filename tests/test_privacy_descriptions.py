@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 
 from backoffice.models import AuditEntry, Role, StaffProfile
 from open311.actions import create_api_key
+from privacy.actions import erase_personal_data
 from privacy.descriptions import AUDIT_ACTION, hide_contact_details
 from reports.models import Channel, Report, TimelineEntry
 from tests.factories import INSIDE, Territory
@@ -191,3 +192,18 @@ def test_the_logs_never_hold_the_contact_details_typed(
     written = log.getvalue()
     assert "INSERT" in written  # the SQL log was on, with the original as a parameter
     assert PHONE not in written and "1234567" not in written and EMAIL not in written
+
+
+def test_deleting_ones_data_leaves_staff_only_the_hash_of_the_description_as_typed(
+    territory: Territory,
+) -> None:
+    report = submit(description=TYPED, email=EMAIL)
+    other = submit(description=f"Il mio numero: {PHONE}")
+
+    assert erase_personal_data(EMAIL).kept_descriptions == 1
+    assert erase_personal_data(EMAIL).kept_descriptions == 0  # idempotent
+
+    kept = AuditEntry.objects.get(action=AUDIT_ACTION, object_id=str(report.pk))
+    assert PHONE not in str(kept.before) and len(kept.before["description"]) == 64
+    untouched = AuditEntry.objects.get(action=AUDIT_ACTION, object_id=str(other.pk))
+    assert PHONE in untouched.before["description"]
