@@ -3,7 +3,8 @@
 Edit a report's description, hide a report, black out regions of a photo (faces, number
 plates). The redacted photo replaces the public one; its original is kept in the private
 storage, for staff only, when MODERATION_KEEP_ORIGINALS allows it. Every change is in the
-audit log; the old text too, under the same policy.
+audit log; the old text too, under the same policy (as for the contact details hidden
+automatically at submission: privacy.descriptions).
 """
 
 import hashlib
@@ -29,6 +30,7 @@ from backoffice.models import PhotoOriginal
 from backoffice.roles import Verb
 from backoffice.views import staff_required
 from config.actors import Actor
+from privacy.descriptions import original_for_staff
 from reports.models import Photo, Report
 from reports.photos import make_thumbnail
 from reports.workflow import TransitionRefused
@@ -120,11 +122,7 @@ def edit_description(report_id: int, *, actor: Actor, text: str) -> None:
         report = Report.objects.select_for_update().get(pk=report_id)
         before = report.description
         Report.objects.filter(pk=report.pk).update(description=text)
-        kept = (
-            before
-            if settings.MODERATION_KEEP_ORIGINALS
-            else hashlib.sha256(before.encode()).hexdigest()
-        )
+        kept = original_for_staff(before)
         record(actor, "report.edit_description", report, before={"description": kept})
 
 

@@ -1,8 +1,10 @@
 """Personal data: find, export and anonymise what Segnala holds about a person.
 
 Personal data is Reporter's name, e-mail and phone (and a linked account's), a report's exact
-photo position (EXIF GPS), and a draft's sender. Anonymising blanks those fields and stops
-the person's e-mails; reports, issues, supports and statistics stay, only no longer personal.
+photo position (EXIF GPS), a draft's sender, and a description as typed that staff keep after
+its contact details were hidden or it was moderated (privacy.descriptions). Anonymising blanks
+those fields (the kept descriptions become their hash) and stops the person's e-mails;
+reports, issues, supports and statistics stay, only no longer personal.
 The Reporter row itself stays (blank), so that the count of distinct people behind an issue,
 and so its priority, does not change.
 """
@@ -19,6 +21,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from backoffice.models import Draft
+from privacy.descriptions import forget_descriptions, kept_descriptions
 from reports.models import Report, Reporter, Subscription, TimelineEntry
 
 ANONYMISED_USERNAME = "anonymised-{pk}"
@@ -33,6 +36,7 @@ class Anonymised:
     subscriptions: int = 0
     photo_positions: int = 0
     drafts: int = 0
+    kept_descriptions: int = 0
 
     def __add__(self, other: "Anonymised") -> "Anonymised":
         return Anonymised(
@@ -60,18 +64,21 @@ def anonymise_reporters(reporters: QuerySet[Reporter], *, dry_run: bool = False)
     subscriptions = Subscription.objects.filter(reporter_id__in=ids, active=True)
     photo_positions = Report.objects.filter(reporter_id__in=ids, photo_location__isnull=False)
     accounts = _accounts_with_personal_data().filter(reporter__pk__in=ids)
+    originals = kept_descriptions(Report.objects.filter(reporter_id__in=ids))
     if dry_run:
         return Anonymised(
             reporters=personal.count(),
             accounts=accounts.count(),
             subscriptions=subscriptions.count(),
             photo_positions=photo_positions.count(),
+            kept_descriptions=originals.count(),
         )
     with transaction.atomic():
         changed = Anonymised(
             reporters=personal.update(name="", email="", phone=""),
             subscriptions=subscriptions.update(active=False),
             photo_positions=photo_positions.update(photo_location=None),
+            kept_descriptions=forget_descriptions(originals),
         )
         for user in accounts.select_for_update():
             user.username = ANONYMISED_USERNAME.format(pk=user.pk)

@@ -12,7 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from backoffice.assignment import choose_assignment
 from care.reliability import weight as reliability_weight
@@ -29,6 +29,7 @@ from geo.querysets import area_at
 from geo.units import make_point
 from maps_static.tasks import public_layer_changed
 from outbox.actions import enqueue
+from privacy.descriptions import hide_contact_details, record_hidden_contact_details
 from reports import tasks
 from reports.models import (
     Category,
@@ -107,11 +108,18 @@ def submit_report(new: NewReport) -> Report:
 
     The report joins the best open duplicate issue (clustering.match) or opens a new one,
     inside one transaction that holds an advisory lock on its neighbourhood, so that reports of
-    the same problem sent at the same moment end in one issue. All or nothing: on any error no
+    the same problem sent at the same moment end in one issue. E-mail addresses and phone
+    numbers in the description are hidden from the public at once (privacy.descriptions);
+    staff keep the text as typed, as the moderation policy allows. All or nothing: on any error no
     row and no stored photo file is left behind. Background work (thumbnails, an address from
     Nominatim, the emergency alert) is queued only once the transaction commits; the offline
     address (the nearest imported street) is stored with the report.
     """
+    original = new.description
+    with translation.override(new.language):
+        hidden = hide_contact_details(original)
+    # The matcher reads the public text too: it never compares on a phone number.
+    new = replace(new, description=hidden.text)
     point = make_point(new.lat, new.lon)
     area = area_at(point) if isinstance(new.area, NotLookedUp) else new.area
     params = match_params(new.category.match_whole_group)
@@ -130,6 +138,8 @@ def submit_report(new: NewReport) -> Report:
                 if address and not issue.address:
                     issue.address = address
             report = _store_report(new, issue, reporter, decision, point, area, address, now)
+            if hidden.changed:
+                record_hidden_contact_details(report, original, hidden)
             if new.idempotency_key:
                 # Unique: a concurrent retry with the same key waits here, then fails and
                 # rolls back whole (the caller answers with the first report).

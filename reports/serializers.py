@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
@@ -26,6 +27,23 @@ PRIORITY_FACTOR_LABELS = {
     "emergency": lambda: _("someone hurt or in immediate danger"),
     "crowd": lambda: _("people who reported it"),
     "deadline": lambda: _("time used of the service level"),
+}
+
+
+# DRF's own texts: "Must be a valid boolean." has no Italian, and "This value does not match the
+# required pattern." does not say what a phone number may hold.
+YES_OR_NO = {
+    "invalid": gettext_lazy("Enter true or false."),
+    "null": gettext_lazy("Enter true or false."),
+}
+PHONE_CHARACTERS = {
+    "invalid": gettext_lazy(
+        "Enter a phone number: digits, spaces and + ( ) . / - only, 5 to 30 characters."
+    )
+}
+URGENCY_1_TO_5 = {
+    key: gettext_lazy("Give the urgency as a whole number from 1 to 5.")
+    for key in ("invalid", "max_value", "min_value", "max_string_length", "null")
 }
 
 
@@ -63,9 +81,13 @@ class ReportSubmissionSerializer(serializers.Serializer):
         help_text="Answers to the category's questions: a JSON object keyed by question code; "
         "a list of keys for multiple choice.",
     )
-    urgency = serializers.IntegerField(min_value=1, max_value=5, default=3)
+    urgency = serializers.IntegerField(
+        min_value=1, max_value=5, default=3, error_messages=URGENCY_1_TO_5
+    )
     emergency = serializers.BooleanField(
-        default=False, help_text="Someone is hurt or in immediate danger."
+        default=False,
+        help_text="Someone is hurt or in immediate danger.",
+        error_messages=YES_OR_NO,
     )
     photo = serializers.ListField(
         child=serializers.FileField(allow_empty_file=False),
@@ -82,7 +104,11 @@ class ReportSubmissionSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     email = serializers.EmailField(required=False, allow_blank=True, default="")
     phone = serializers.RegexField(
-        r"^\+?[0-9 ./()-]{5,30}$", required=False, allow_blank=True, default=""
+        r"^\+?[0-9 ./()-]{5,30}$",
+        required=False,
+        allow_blank=True,
+        default="",
+        error_messages=PHONE_CHARACTERS,
     )
 
     # Staff taking a report on the phone complete the required answers later.

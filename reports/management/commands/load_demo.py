@@ -13,6 +13,8 @@ from django.utils import timezone
 from backoffice.models import Role, StaffProfile
 from config.celery import app as celery_app
 from geo.models import Department
+from insights.actions import publish_open_data
+from insights.models import OpenDataRelease
 from reports.demo import DemoSummary, demo_needed, load_demo
 from reports.demo.loader import DEFAULT_REPORTS
 from routing.models import Crew
@@ -39,6 +41,7 @@ class Command(BaseCommand):
         if not settings.PRODUCTION:
             self._create_development_accounts()
             self._plan_todays_routes()
+            self._publish_open_data_once()
 
     def _create_development_accounts(self) -> None:
         user_model = get_user_model()
@@ -79,6 +82,15 @@ class Command(BaseCommand):
             except PlanningRefused as exc:
                 self.stdout.write(f"No route for {department}: {exc}")
 
+    def _publish_open_data_once(self) -> None:
+        """Publish the open data of a database loaded before the demo did it itself.
+
+        /stats/ links to the files, which the nightly job publishes only at 03:30.
+        """
+        if not OpenDataRelease.objects.exists():
+            release = publish_open_data()
+            self.stdout.write(f"Open data published ({release.issue_count} issues).")
+
 
 @contextmanager
 def _tasks_in_process() -> Iterator[None]:
@@ -105,5 +117,6 @@ def _describe(summary: DemoSummary) -> str:
         f"areas and {summary.road_segments} road segments; {summary.departments} departments, "
         f"{summary.crews} crews, {summary.categories} categories; {summary.reports} reports "
         f"({summary.photos} photos, {summary.emergencies} emergencies) in {summary.issues} "
-        f"issues, {summary.closed_issues} closed."
+        f"issues, {summary.closed_issues} closed; open data published "
+        f"({summary.open_data_issues} issues)."
     )

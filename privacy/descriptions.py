@@ -1,0 +1,120 @@
+"""Contact details in a report's description: hidden from the public when it is filed.
+
+A citizen often writes "call me at 347 ..." in the description, which is published at once.
+At submission the e-mail addresses and phone numbers are replaced by placeholders in the stored
+(public) description; the text as typed is kept for staff the way moderation keeps an edited
+description's original (the audit log, as MODERATION_KEEP_ORIGINALS allows), and an internal
+timeline entry tells staff it was done automatically.
+"""
+
+import hashlib
+from dataclasses import dataclass
+
+import phonenumbers
+from django.conf import settings
+from django.db.models import CharField, QuerySet
+from django.db.models.functions import Cast
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from backoffice.audit import record
+from backoffice.models import AuditEntry
+from config.actors import Actor
+from privacy.logging import EMAIL
+from reports.models import Report, TimelineEntry
+
+# Italian numbers written the Italian way ("347 1234567", "06 6988 1234"); numbers with a
+# country prefix ("+41 ...", "0041 ...") are found whatever the region.
+PHONE_REGION = "IT"
+# VALID, not POSSIBLE: POSSIBLE takes coordinates ("45.4642") and codes ("2025-000123") for
+# numbers; VALID asks libphonenumber's per-country plans, so house numbers, dates, times, km
+# markers and ids stay as typed.
+PHONE_LENIENCY = phonenumbers.Leniency.VALID
+AUDIT_ACTION = "report.hide_contact_details"
+# The audit entries that keep a report's description as it was before a change.
+KEEPING_ACTIONS = ("report.edit_description", AUDIT_ACTION)
+SHA256_HEX = r"^[0-9a-f]{64}$"
+
+
+@dataclass(frozen=True)
+class Hidden:
+    """A description with its contact details replaced, and how many of each were found."""
+
+    text: str
+    emails: int = 0
+    phones: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.emails or self.phones)
+
+
+def hide_contact_details(text: str) -> Hidden:
+    """Return text with e-mail addresses and phone numbers replaced by placeholders.
+
+    The placeholders are in the active language. E-mail addresses go first: one may hold
+    digits that would otherwise read as a phone number.
+    """
+    text, emails = EMAIL.subn(_("[e-mail hidden]"), text)
+    spans = [
+        (match.start, match.end)
+        for match in phonenumbers.PhoneNumberMatcher(text, PHONE_REGION, leniency=PHONE_LENIENCY)
+    ]
+    for start, end in reversed(spans):  # from the end: earlier offsets stay right
+        text = text[:start] + _("[phone hidden]") + text[end:]
+    return Hidden(text=text, emails=emails, phones=len(spans))
+
+
+def original_for_staff(text: str) -> str:
+    """The replaced text to keep for staff: itself, or only its hash when the policy says so."""
+    if settings.MODERATION_KEEP_ORIGINALS:
+        return text
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def record_hidden_contact_details(report: Report, original: str, hidden: Hidden) -> None:
+    """Keep the original description for staff and tell them, in the report's transaction."""
+    actor: Actor = None  # nobody: done automatically at submission
+    record(
+        actor,
+        AUDIT_ACTION,
+        report,
+        before={"description": original_for_staff(original)},
+        after={"emails": hidden.emails, "phones": hidden.phones, "automatic": True},
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        note = _(
+            "Contact details hidden automatically from the public description of report "
+            "%(code)s (e-mail addresses: %(emails)d, phone numbers: %(phones)d)."
+        ) % {"code": report.tracking_code, "emails": hidden.emails, "phones": hidden.phones}
+    TimelineEntry.objects.create(
+        issue_id=report.issue_id,
+        kind=TimelineEntry.Kind.MODERATED,
+        public=False,
+        text=note,
+        data={
+            "report": report.pk,
+            "automatic": True,
+            "emails": hidden.emails,
+            "phones": hidden.phones,
+        },
+    )
+
+
+def kept_descriptions(reports: QuerySet[Report]) -> QuerySet[AuditEntry]:
+    """The audit entries that still keep one of these reports' descriptions as typed."""
+    ids = reports.annotate(text_id=Cast("pk", CharField())).values("text_id")
+    return AuditEntry.objects.filter(
+        action__in=KEEPING_ACTIONS, object_type="reports.report", object_id__in=ids
+    ).exclude(before__description__regex=SHA256_HEX)
+
+
+def forget_descriptions(entries: QuerySet[AuditEntry]) -> int:
+    """Keep only the hash of each entry's old description (the person asked to be forgotten)."""
+    forgotten = 0
+    for entry in entries.select_for_update():
+        text = str(entry.before.get("description", ""))
+        entry.before = {**entry.before, "description": hashlib.sha256(text.encode()).hexdigest()}
+        entry.save(update_fields=["before"])
+        forgotten += 1
+    return forgotten
