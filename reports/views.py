@@ -93,11 +93,14 @@ def track_page(request: HttpRequest, code: str) -> HttpResponse:
     if report is None:
         return render(request, "reports/track.html", {"code": code, "issue": None}, status=404)
     context = issue_context(report.issue_id)
+    # "Call 112 now" is for the moments after the report: once the issue is closed it would
+    # only alarm (and role="alert" reads it out on every visit).
+    emergency = report.emergency and context["issue"].status != Status.CLOSED
     context.update(
         {
             "report": report,
             "joined": bool(report.match.get("joined")),
-            "emergency_number": settings.EMERGENCY_NUMBER if report.emergency else None,
+            "emergency_number": settings.EMERGENCY_NUMBER if emergency else None,
         }
     )
     return render(request, "reports/track.html", context)
