@@ -12,10 +12,12 @@ from typing import Any
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods
 
@@ -224,3 +226,11 @@ def unsubscribe_page(request: HttpRequest, token: str) -> HttpResponse:
         Subscription.objects.filter(pk=subscription.pk).update(active=False)
         subscription.active = False
     return render(request, "reports/unsubscribe.html", {"subscription": subscription})
+
+
+# Browsers ask for /favicon.ico on pages that link no icon (the admin, the API's JSON) and
+# log a 404 otherwise. A redirect, not the file: static() gives the hashed name in production.
+@cache_control(max_age=86400, public=True)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Redirect to the site's icon among the static files."""
+    return redirect(static("reports/favicon.ico"))
