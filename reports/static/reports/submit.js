@@ -346,9 +346,9 @@
 
   // ---- Photos: read the EXIF position first, then shrink when the browser can decode.
 
-  async function readGps(file) {
+  async function gpsOf(source) {
     try {
-      const gps = window.exifr ? await window.exifr.gps(file) : null;
+      const gps = await window.exifr.gps(source);
       if (gps && Number.isFinite(gps.latitude) && Number.isFinite(gps.longitude)) {
         return { lat: gps.latitude, lon: gps.longitude };
       }
@@ -356,6 +356,15 @@
       // No EXIF, or a format exifr does not read: the photo is still fine.
     }
     return null;
+  }
+
+  async function readGps(file) {
+    if (!window.exifr) return null;
+    const gps = await gpsOf(file);
+    if (gps || !window.SegnalaHeif) return gps;
+    // exifr misses the Exif item of many HEIC files (see heif.js): read it ourselves.
+    const tiff = await window.SegnalaHeif.exifTiff(file);
+    return tiff ? gpsOf(tiff) : null;
   }
 
   function decodeImage(file) {
