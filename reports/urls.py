@@ -7,4 +7,5 @@ urlpatterns = [
     path("t/<str:code>/", views.track_page, name="track"),
     path("issues/<int:pk>/", views.issue_page, name="issue"),
     path("unsubscribe/<str:token>/", views.unsubscribe_page, name="unsubscribe"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

@@ -12,10 +12,12 @@ from typing import Any
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods
 
@@ -23,6 +25,7 @@ from geo.querysets import map_start
 from reports.models import (
     PUBLIC_STATUS,
     CloseReason,
+    Issue,
     Photo,
     PublicStatus,
     Report,
@@ -93,11 +96,14 @@ def track_page(request: HttpRequest, code: str) -> HttpResponse:
     if report is None:
         return render(request, "reports/track.html", {"code": code, "issue": None}, status=404)
     context = issue_context(report.issue_id)
+    # "Call 112 now" is for the moments after the report: once the issue is closed it would
+    # only alarm (and role="alert" reads it out on every visit).
+    emergency = report.emergency and context["issue"].status != Status.CLOSED
     context.update(
         {
             "report": report,
             "joined": bool(report.match.get("joined")),
-            "emergency_number": settings.EMERGENCY_NUMBER if report.emergency else None,
+            "emergency_number": settings.EMERGENCY_NUMBER if emergency else None,
         }
     )
     return render(request, "reports/track.html", context)
@@ -115,6 +121,8 @@ class TimelineItem:
     close_reason_label: str
     text: str
     created_at: datetime
+    # The other issue of a merge, when the public may see it: its page is linked.
+    other_issue: int | None = None
 
 
 @dataclass(frozen=True)
@@ -125,10 +133,10 @@ class ReportSummary:
 
 def issue_context(pk: int) -> dict[str, Any]:
     """Read what the public may see of an issue, in a fixed number of queries; 404 if hidden."""
-    issue = public_issues().select_related("category__group").filter(pk=pk).first()
+    issue = public_issues().select_related("category__group", "merged_into").filter(pk=pk).first()
     if issue is None:
         raise Http404("No such issue.")
-    entries = public_timeline().filter(issue=issue)[:PAGE_TIMELINE]
+    entries = list(public_timeline().filter(issue=issue)[:PAGE_TIMELINE])
     photos: list[Photo] = list(
         public_photos().filter(report__issue=issue).only("image", "thumbnail")[:PAGE_PHOTOS]
     )
@@ -153,15 +161,46 @@ def issue_context(pk: int) -> dict[str, Any]:
         "after_photos": after_photos,
         "public_status": PublicStatus(issue.public_status),
         "close_reason_label": CloseReason(issue.close_reason).label if issue.close_reason else "",
-        "timeline": [timeline_item(entry) for entry in entries],
+        "timeline": timeline_items(issue, entries),
         "photos": photos,
         "descriptions": descriptions,
         # Distinct people (reporters and "me too"), as the priority counts them.
         "people": issue.people,
+        # A merged issue's people and reports are counted on the issue it went into.
+        "merged": issue.merged_into_id is not None,
+        "merged_into": (
+            issue.merged_into if issue.merged_into and not issue.merged_into.hidden else None
+        ),
     }
 
 
-def timeline_item(entry: TimelineEntry) -> TimelineItem:
+def timeline_items(issue: Issue, entries: list[TimelineEntry]) -> list[TimelineItem]:
+    """Public timeline lines, each merge linked to the other issue when that one is public."""
+    others = {entry.pk: merge_partner(issue, entry) for entry in entries}
+    # Hidden issues are not linked (their page is a 404). The issue this one went into was
+    # read with it; others take one query, on pages that have a merge only.
+    public: set[int] = set()
+    if issue.merged_into and not issue.merged_into.hidden:
+        public.add(issue.merged_into.pk)
+    unknown = {other for other in others.values() if other is not None} - {issue.merged_into_id}
+    if unknown:
+        public |= set(public_issues().filter(pk__in=unknown).values_list("pk", flat=True))
+    return [
+        timeline_item(entry, others[entry.pk] if others[entry.pk] in public else None)
+        for entry in entries
+    ]
+
+
+def merge_partner(issue: Issue, entry: TimelineEntry) -> int | None:
+    # clustering.actions.merge_issues writes {"source": id, "target": id} on both issues.
+    if entry.kind != TimelineEntry.Kind.MERGED:
+        return None
+    source, target = entry.data.get("source"), entry.data.get("target")
+    other = target if source == issue.pk else source
+    return other if isinstance(other, int) and other != issue.pk else None
+
+
+def timeline_item(entry: TimelineEntry, other_issue: int | None = None) -> TimelineItem:
     # The public sees its three statuses, never the internal workflow ("new, to triage").
     status_label = str(PUBLIC_STATUS[Status(entry.status)].label) if entry.status else ""
     return TimelineItem(
@@ -170,6 +209,7 @@ def timeline_item(entry: TimelineEntry) -> TimelineItem:
         close_reason_label=entry.get_close_reason_display() if entry.close_reason else "",
         text=entry.text,
         created_at=entry.created_at,
+        other_issue=other_issue,
     )
 
 
@@ -186,3 +226,11 @@ def unsubscribe_page(request: HttpRequest, token: str) -> HttpResponse:
         Subscription.objects.filter(pk=subscription.pk).update(active=False)
         subscription.active = False
     return render(request, "reports/unsubscribe.html", {"subscription": subscription})
+
+
+# Browsers ask for /favicon.ico on pages that link no icon (the admin, the API's JSON) and
+# log a 404 otherwise. A redirect, not the file: static() gives the hashed name in production.
+@cache_control(max_age=86400, public=True)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Redirect to the site's icon among the static files."""
+    return redirect(static("reports/favicon.ico"))

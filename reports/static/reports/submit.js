@@ -25,12 +25,20 @@
     photos: [], // {blob, name, url}
     preparing: 0,
     photoGps: null,
+    pinRefusal: null, // why the server refuses the pin's place (outside the territory...)
     busy: false,
     submissionKey: null,
   };
 
 
   // ---- Errors: next to their field and listed in the summary at the top.
+  //
+  // The summary opens on Send and then lists the errors shown now: it is rebuilt from the
+  // visible field errors whenever one appears or goes (a pin placed, a photo removed), so it
+  // never lists a fixed error. Messages that belong to no field (the server is down) stay
+  // until the next Send.
+
+  const summary = { open: false, general: [] };
 
   function showFieldError(key, message) {
     let target = byId("error-" + key);
@@ -39,11 +47,23 @@
       target = byId("error-" + key);
     }
     if (!target) return null;
-    target.textContent = target.hidden ? message : target.textContent + " " + message;
+    if (target.hidden) target.textContent = message;
+    else if (!target.textContent.includes(message)) target.textContent += " " + message;
     target.hidden = false;
     const control = byId(target.dataset.field);
     if (control) control.setAttribute("aria-invalid", "true");
+    renderSummary();
     return target.dataset.field;
+  }
+
+  function clearFieldError(key) {
+    const target = byId("error-" + key);
+    if (!target || target.hidden) return;
+    target.hidden = true;
+    target.textContent = "";
+    const control = byId(target.dataset.field);
+    if (control) control.removeAttribute("aria-invalid");
+    renderSummary();
   }
 
   function clearErrors() {
@@ -52,8 +72,37 @@
       node.textContent = "";
     });
     form.querySelectorAll("[aria-invalid]").forEach((node) => node.removeAttribute("aria-invalid"));
-    byId("error-summary").hidden = true;
-    byId("error-summary-list").replaceChildren();
+    summary.open = false;
+    summary.general = [];
+    renderSummary();
+  }
+
+  function summaryItem({ field, message }) {
+    const item = element("li", {}, field ? "" : message);
+    if (field) {
+      const link = element("a", { href: "#" + field }, message);
+      link.addEventListener("click", (event) => {
+        event.preventDefault();
+        byId(field).focus();
+      });
+      item.append(link);
+    }
+    return item;
+  }
+
+  function renderSummary() {
+    const shown = Array.from(form.querySelectorAll(".field-error"))
+      .filter((node) => !node.hidden && node.textContent)
+      .map((node) => ({ field: byId(node.dataset.field) ? node.dataset.field : null, message: node.textContent }));
+    const entries = summary.open ? shown.concat(summary.general.map((message) => ({ field: null, message }))) : [];
+    const list = byId("error-summary-list");
+    // The summary is a live region: rebuilt only when its errors change, so that nothing is
+    // read out again for no reason.
+    const signature = JSON.stringify(entries);
+    if (list.dataset.signature === signature) return;
+    list.dataset.signature = signature;
+    list.replaceChildren(...entries.map(summaryItem));
+    byId("error-summary").hidden = entries.length === 0;
   }
 
   // DRF answers {field: [messages]}, nested for answers ({answers: {size: [...]}}).
@@ -70,21 +119,13 @@
   }
 
   function showErrors(pairs) {
-    const list = byId("error-summary-list");
     pairs.forEach(([key, message]) => {
-      const field = showFieldError({ lat: "location", lon: "location" }[key] || key, message);
-      const item = element("li", {}, field ? "" : message);
-      if (field) {
-        const link = element("a", { href: "#" + field }, message);
-        link.addEventListener("click", (event) => {
-          event.preventDefault();
-          byId(field).focus();
-        });
-        item.append(link);
+      if (!showFieldError({ lat: "location", lon: "location" }[key] || key, message)) {
+        summary.general.push(message);
       }
-      list.append(item);
     });
-    byId("error-summary").hidden = false;
+    summary.open = true;
+    renderSummary();
     byId("error-summary").focus();
   }
 
@@ -115,8 +156,8 @@
       lat: lat.toFixed(5),
       lon: lon.toFixed(5),
     });
-    byId("error-location").hidden = true;
-    byId("locate").removeAttribute("aria-invalid");
+    state.pinRefusal = null;
+    clearFieldError("location");
     if (state.pinByUser) byId("photo-position").hidden = true;
     loadCategories();
   }
@@ -169,13 +210,14 @@
       // Offline, or not JSON: handled below like any failure.
     }
     if (ticket !== state.categoriesTicket) return; // the pin moved again meanwhile
-    byId("error-category").hidden = true;
+    clearFieldError("category");
     if (response && response.ok && Array.isArray(data)) {
       fillCategories(data, gettext("Choose a category"));
     } else if (response && response.status === 400) {
       fillCategories([], gettext("Move the pin inside the municipality first"));
       const messages = flattenErrors(data).map((pair) => pair[1]).join(" ");
-      showFieldError("location", messages || gettext("This place cannot be reported here."));
+      state.pinRefusal = messages || gettext("This place cannot be reported here.");
+      showFieldError("location", state.pinRefusal);
     } else {
       fillCategories([], gettext("Place the pin first"));
       showFieldError("category", gettext("We could not load the categories. Check your connection and try again."));
@@ -202,6 +244,7 @@
 
   function showCategory() {
     const category = state.categories.find((item) => item.code === byId("category").value) || null;
+    if (category) clearFieldError("category");
     announcePlace(category);
     if (category && state.category && category.code === state.category.code) return; // keep answers
     state.category = category;
@@ -244,6 +287,7 @@
   function showQuestions(questions) {
     byId("questions").replaceChildren(...questions.map(questionField));
     byId("questions").hidden = questions.length === 0;
+    renderSummary(); // the old questions' errors went with them
   }
 
   function questionField(question) {
@@ -263,6 +307,9 @@
         fieldset.append(wrap);
       });
       fieldset.append(error);
+      fieldset.addEventListener("change", () => {
+        if (checkedBoxes(question).length) clearFieldError("answers-" + question.code);
+      });
       return fieldset;
     }
     let control;
@@ -299,9 +346,9 @@
 
   // ---- Photos: read the EXIF position first, then shrink when the browser can decode.
 
-  async function readGps(file) {
+  async function gpsOf(source) {
     try {
-      const gps = window.exifr ? await window.exifr.gps(file) : null;
+      const gps = await window.exifr.gps(source);
       if (gps && Number.isFinite(gps.latitude) && Number.isFinite(gps.longitude)) {
         return { lat: gps.latitude, lon: gps.longitude };
       }
@@ -309,6 +356,15 @@
       // No EXIF, or a format exifr does not read: the photo is still fine.
     }
     return null;
+  }
+
+  async function readGps(file) {
+    if (!window.exifr) return null;
+    const gps = await gpsOf(file);
+    if (gps || !window.SegnalaHeif) return gps;
+    // exifr misses the Exif item of many HEIC files (see heif.js): read it ourselves.
+    const tiff = await window.SegnalaHeif.exifTiff(file);
+    return tiff ? gpsOf(tiff) : null;
   }
 
   function decodeImage(file) {
@@ -355,6 +411,8 @@
       remove.addEventListener("click", () => {
         if (photo.url) URL.revokeObjectURL(photo.url);
         state.photos.splice(index, 1);
+        // The server's "Photo 2: ..." is about a list that changed: it checks again on Send.
+        clearFieldError("photo");
         showPhotos();
         byId("photos").focus();
       });
@@ -370,7 +428,7 @@
   byId("photos").addEventListener("change", async (event) => {
     const files = Array.from(event.target.files);
     event.target.value = ""; // so that a removed photo can be chosen again
-    byId("error-photo").hidden = true;
+    clearFieldError("photo");
     const room = Math.max(0, config.maxPhotos - state.photos.length - state.preparing);
     if (files.length > room) {
       const text = ngettext("You can add at most %(n)s photo.", "You can add at most %(n)s photos.", config.maxPhotos);
@@ -415,6 +473,7 @@
   // What the browser's own validation (required, type=email...) cannot check.
   function localErrors() {
     if (!state.pin) return [["location", gettext("Place the pin on the map: use your position or tap the map.")]];
+    if (state.pinRefusal) return [["location", state.pinRefusal]];
     if (!state.category) return [["category", gettext("Choose a category.")]];
     return state.category.questions
       .filter((question) => question.kind === "multichoice" && question.required && !checkedBoxes(question).length)
