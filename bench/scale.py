@@ -564,6 +564,7 @@ def production_env() -> dict[str, str]:
         "DEBUG": "false",
         "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY", uuid.uuid4().hex * 2),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SITE_URL": "http://127.0.0.1",
         "STATIC_ROOT": str(ROOT / "var" / "bench-static"),
         "SERVE_MEDIA": "true",
         # Every client here is one address: the per-address limit on anonymous submissions

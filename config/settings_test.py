@@ -18,6 +18,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TILE_URL = "/static/test-tiles/{z}/{x}/{y}.png"
 GEOCODER = "offline"
 LANGUAGE_CODE = "en"
+# Links in e-mails and exports, whatever HOST and PORT the Makefile exports to the suite.
+SITE_URL = "http://127.0.0.1:8000"
 
 # Parallel test processes share one broker: each sends to and consumes its own queue, so a
 # worker started by one process never takes another's tasks (with another test database).

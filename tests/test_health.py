@@ -52,7 +52,10 @@ def test_production_refuses_development_settings(env: dict[str, str], complaint:
 
 def test_production_starts_with_real_settings() -> None:
     result = settings_import(
-        SEGNALA_ENV="production", SECRET_KEY="k" * 50, ALLOWED_HOSTS="segnala.comune.example"
+        SEGNALA_ENV="production",
+        SECRET_KEY="k" * 50,
+        ALLOWED_HOSTS="segnala.comune.example",
+        SITE_URL="https://segnala.comune.example",
     )
 
     assert result.returncode == 0, result.stderr

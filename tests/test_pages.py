@@ -52,7 +52,7 @@ def test_submit_page_renders_the_form_with_the_territory_on_the_map(
     assert 'id="submit-config"' in html
     # Our own static files only: no CDN, no font service.
     assert "/static/leaflet/leaflet.js" in html
-    assert "/static/vendor/exifr/lite.umd.js" in html
+    assert "/static/vendor/exifr/full.umd.js" in html
     assert "unpkg" not in html
     assert "googleapis" not in html
     assert "Call 112 now." in html  # the emergency message is in the page before any send
