@@ -27,13 +27,22 @@ from care.models import Qualification
 from reports.models import Report
 from reports.photos import PhotoError, process_upload
 from reports.workflow import TransitionRefused
-from routing.actions import FINAL_STATES, CannotFix, StopRefused, finish_stop, give_up_stop
+from routing.actions import (
+    FINAL_STATES,
+    CannotFix,
+    StopRefused,
+    finish_stop,
+    give_up_stop,
+    refuse_if_superseded,
+)
 from routing.actions import start_stop as start_stop_action
 from routing.models import CrewRoute
 from routing.querysets import visible_crews, visible_routes, visible_stops
 
 NOTE_MAX_CHARS = 2000
 REPORTS_TO_QUALIFY = 5
+# The session key of what a crew typed in a refused stop form (see _keep_draft).
+DRAFT_KEY = "crew_stop_draft"
 
 
 @login_required
@@ -56,7 +65,9 @@ def crew_home(request: HttpRequest) -> HttpResponse:
 @login_required
 def route_page(request: HttpRequest, pk: int) -> HttpResponse:
     """One crew route: the ordered stops with what to do at each, and the route map."""
-    return render(request, "routing/route.html", _route_context(request, pk))
+    context = _route_context(request, pk)
+    _take_draft(request, context["items"])
+    return render(request, "routing/route.html", context)
 
 
 @login_required
@@ -69,13 +80,17 @@ def route_sheet(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def stop_action(request: HttpRequest, pk: int, action: str) -> HttpResponseRedirect:
     """Record what the crew did at a stop (start, done, cannot_fix), then back to the route."""
-    stop = get_object_or_404(visible_stops(request.user).only("id", "route_id", "position"), pk=pk)
+    stop = get_object_or_404(visible_stops(request.user).select_related("route__plan"), pk=pk)
     # Crews record their own work; of the staff who see the route, those who act on issues.
     if roles.role_of(request.user) != Role.CREW and not roles.can(request.user, Verb.ACT):
         raise PermissionDenied
+    if action not in ("start", "done", "cannot_fix"):
+        raise Http404("No such action.")
     back = reverse("crew-route", args=[stop.route_id]) + f"#stop-{stop.position}"
     note = request.POST.get("note", "").strip()
     try:
+        # Said before anything else: a photo or a reason would not help on an old plan.
+        refuse_if_superseded(stop)
         if len(note) > NOTE_MAX_CHARS:
             raise StopRefused(
                 _("The note is too long: at most %(n)s characters.") % {"n": NOTE_MAX_CHARS}
@@ -90,17 +105,45 @@ def stop_action(request: HttpRequest, pk: int, action: str) -> HttpResponseRedir
             photo = process_upload(upload.read())
             finish_stop(stop.pk, actor=request.user, photo=photo, note=note)
             messages.success(request, _("Stop %(n)s: done. Thank you.") % {"n": stop.position})
-        elif action == "cannot_fix":
+        else:
             reason = request.POST.get("reason", "")
             give_up_stop(stop.pk, actor=request.user, reason=reason, note=note)
             messages.success(
                 request, _("Stop %(n)s: recorded as not fixed.") % {"n": stop.position}
             )
-        else:
-            raise Http404("No such action.")
     except (StopRefused, PhotoError, TransitionRefused) as exc:
         messages.error(request, str(exc))
+        _keep_draft(request, stop.issue_id, action, note)
     return HttpResponseRedirect(back)
+
+
+def _keep_draft(request: HttpRequest, issue_id: int, action: str, note: str) -> None:
+    """Keep what the crew typed in a refused form, for the route page to show it again.
+
+    Keyed by issue, not stop: after a re-plan the same form is filled in on the new route.
+    A file cannot be given back to the browser; the note and the reason can. Browsers stop
+    the note at the form's maxlength, so only a hand-made request is cut here.
+    """
+    if action == "start":
+        return  # nothing typed
+    request.session[DRAFT_KEY] = {
+        "issue": issue_id,
+        "action": action,
+        "note": note[:NOTE_MAX_CHARS],
+        "reason": request.POST.get("reason", "")[:40],
+    }
+
+
+def _take_draft(request: HttpRequest, items: list[dict[str, Any]]) -> None:
+    """Put the kept draft back in its stop's form, if this page shows that form."""
+    draft = request.session.get(DRAFT_KEY)
+    if not isinstance(draft, dict):
+        return
+    for item in items:
+        if item["actions"] and item["stop"].issue_id == draft.get("issue"):
+            item["draft"] = draft
+            del request.session[DRAFT_KEY]
+            return
 
 
 def _route_context(request: HttpRequest, pk: int) -> dict[str, Any]:
@@ -145,6 +188,8 @@ def _route_context(request: HttpRequest, pk: int) -> dict[str, Any]:
             "description": descriptions.get(stop.issue_id, ""),
             "late": stop.issue.due_at is not None and stop.issue.due_at < now,
             "final": stop.state in FINAL_STATES,
+            # Work is recorded on the plan in force only (routing.actions.refuse_if_superseded).
+            "actions": stop.state not in FINAL_STATES and not route.plan.superseded,
             "reports": reports_by_issue.get(stop.issue_id, []),
         }
         for stop in stops
@@ -155,7 +200,8 @@ def _route_context(request: HttpRequest, pk: int) -> dict[str, Any]:
         "current_route": current,
         "finished": sum(1 for item in items if item["final"]),
         "cannot_fix_reasons": CannotFix.choices,
-        "distance_km": f"{route.distance_m / 1000:.1f}",
+        # A number, for the template to write in the reader's language (10,1 in Italian).
+        "distance_km": route.distance_m / 1000,
         "map_config": {
             "tileUrl": settings.TILE_URL,
             "tileAttribution": settings.TILE_ATTRIBUTION,
