@@ -440,6 +440,7 @@ def queue_map(request: HttpRequest, pk: int) -> HttpResponse:
             "categories": categories,
             "late_count": sum(1 for i in issues if i["late"]),
             "plan": plan,
+            "can_plan": roles.allowed_for_department(request.user, Verb.ACT, department.pk),
             "bands": PRIORITY_BANDS,
         },
     )

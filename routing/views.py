@@ -1,11 +1,13 @@
-"""The crew's pages: today's routes, one route as an ordered list with its map, the printable
-route sheet, and the buttons that record the work done at each stop.
+"""The crew's pages: the day's routes (with the coordinator's form to plan them), one route
+as an ordered list with its map, the printable route sheet, and the buttons that record the
+work done at each stop.
 
 Plain HTML forms (they work without JavaScript, on a weak signal); the map is an addition
 drawn by routing/static/routing/route-map.js. Crews see the issues' public facts and the
 citizens' descriptions, never who reported them.
 """
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -17,13 +19,16 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from backoffice import roles
 from backoffice.models import Role
 from backoffice.roles import Verb
 from care.models import Qualification
+from geo.models import Department
 from reports.models import Report
 from reports.photos import PhotoError, process_upload
 from reports.workflow import TransitionRefused
@@ -36,7 +41,9 @@ from routing.actions import (
     refuse_if_superseded,
 )
 from routing.actions import start_stop as start_stop_action
-from routing.models import CrewRoute
+from routing.forms import PlanForm
+from routing.models import Crew, CrewRoute, RoutePlan
+from routing.planning import PlanningRefused, plan_day
 from routing.querysets import visible_crews, visible_routes, visible_stops
 
 NOTE_MAX_CHARS = 2000
@@ -47,19 +54,123 @@ DRAFT_KEY = "crew_stop_draft"
 
 @login_required
 def crew_home(request: HttpRequest) -> HttpResponse:
-    """Today's route of each crew the user sees; straight to it when there is only one."""
+    """Each crew's route of a day (today, or ?date=); straight to it for a one-crew member.
+
+    Those who may plan a department's day (its coordinator, operators, administrators) find
+    the planning form here too.
+    """
     today = timezone.localdate()
+    day = _day_asked(request, today)
     crews = list(visible_crews(request.user).filter(active=True).select_related("department"))
     routes = {
         route.crew_id: route
         for route in CrewRoute.objects.filter(
-            crew__in=crews, plan__date=today, plan__superseded=False
+            crew__in=crews, plan__date=day, plan__superseded=False
         ).select_related("plan")
     }
-    if len(crews) == 1 and crews[0].pk in routes and not request.user.is_staff:
+    is_crew = roles.role_of(request.user) == Role.CREW
+    if is_crew and day == today and len(crews) == 1 and crews[0].pk in routes:
         return redirect("crew-route", pk=routes[crews[0].pk].pk)
     rows = [{"crew": crew, "route": routes.get(crew.pk)} for crew in crews]
-    return render(request, "routing/crew_home.html", {"rows": rows, "today": today})
+    context = {
+        "rows": rows,
+        "today": today,
+        "day": day,
+        "plannable": _plannable_departments(request, crews),
+        "plan_form": PlanForm(),
+    }
+    return render(request, "routing/crew_home.html", context)
+
+
+@login_required
+@require_POST
+def plan_department(request: HttpRequest, pk: int) -> HttpResponseRedirect:
+    """Plan a department's crew routes for a day, as the API does (DepartmentRoutePlanView).
+
+    Same rules: whose role may act at all, else 403; an unknown department 404; another
+    department's coordinator 403.
+    """
+    if not roles.can(request.user, Verb.ACT):
+        raise PermissionDenied
+    department = get_object_or_404(Department, pk=pk)
+    if not roles.allowed_for_department(request.user, Verb.ACT, department.pk):
+        raise PermissionDenied
+    form = PlanForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, f"{department.name}: {' '.join(str(e) for e in errors)}")
+        return redirect("crew-home")
+    day = form.cleaned_data["date"]
+    try:
+        plan = plan_day(
+            department,
+            day,
+            objective=form.cleaned_data["objective"],
+            time_limit_s=form.cleaned_data["time_limit_s"],
+        )
+    except PlanningRefused as exc:
+        messages.error(request, f"{department.name}: {exc}")
+        return redirect(_home_of(day))
+    _say_planned(request, department, plan)
+    return redirect(_home_of(day))
+
+
+def _day_asked(request: HttpRequest, today: dt.date) -> dt.date:
+    raw = request.GET.get("date")
+    if not raw:
+        return today
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        messages.error(request, _("Give the date as YYYY-MM-DD."))
+        return today
+
+
+def _home_of(day: dt.date) -> str:
+    """The crew routes page of a day: it lists the day's routes, each with its link."""
+    if day == timezone.localdate():
+        return reverse("crew-home")
+    return f"{reverse('crew-home')}?date={day.isoformat()}"
+
+
+def _plannable_departments(request: HttpRequest, crews: list[Crew]) -> list[Department]:
+    """The departments whose day this user may plan: of the crews they see, or their own."""
+    if not roles.can(request.user, Verb.ACT):
+        return []
+    ids = {crew.department_id for crew in crews}
+    own = roles.department_scope(request.user)
+    if own is not None:
+        ids.add(own)  # a coordinator learns why a department without crews cannot be planned
+    return [
+        department
+        for department in Department.objects.filter(pk__in=ids).order_by("name")
+        if roles.allowed_for_department(request.user, Verb.ACT, department.pk)
+    ]
+
+
+def _say_planned(request: HttpRequest, department: Department, plan: RoutePlan) -> None:
+    routes = plan.routes.count()
+    left_out = plan.left_out.count()
+    when = date_format(plan.date, "DATE_FORMAT")
+    messages.success(
+        request,
+        ngettext(
+            "%(department)s: %(n)s crew route planned for %(date)s.",
+            "%(department)s: %(n)s crew routes planned for %(date)s.",
+            routes,
+        )
+        % {"department": department.name, "n": routes, "date": when},
+    )
+    if left_out:
+        messages.warning(
+            request,
+            ngettext(
+                "%(n)s open issue did not fit in the crews' shifts and waits for another day.",
+                "%(n)s open issues did not fit in the crews' shifts and wait for another day.",
+                left_out,
+            )
+            % {"n": left_out},
+        )
 
 
 @login_required
