@@ -348,7 +348,8 @@ def route_lines(routes: list[CrewRoute]) -> list[dict[str, Any]]:
         depot = route.crew.depot.location
         stops = [
             {
-                "n": stop.position + 1,
+                # Positions count from 1 (routing.planning), as on the crew's page.
+                "n": stop.position,
                 "issue": stop.issue_id,
                 "lat": stop.issue.location.y,
                 "lon": stop.issue.location.x,
@@ -439,6 +440,7 @@ def queue_map(request: HttpRequest, pk: int) -> HttpResponse:
             "categories": categories,
             "late_count": sum(1 for i in issues if i["late"]),
             "plan": plan,
+            "can_plan": roles.allowed_for_department(request.user, Verb.ACT, department.pk),
             "bands": PRIORITY_BANDS,
         },
     )

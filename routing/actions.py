@@ -31,6 +31,18 @@ class StopRefused(ValueError):
     """The crew cannot do that at this stop now; str() says why, in the user's language."""
 
 
+class StopSuperseded(StopRefused):
+    """The stop belongs to a plan that a newer one replaced: work goes on the current route."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "This route was re-planned: nothing was recorded. "
+                "Record the work on the current route."
+            )
+        )
+
+
 def start_stop(stop_id: int, *, actor: Actor) -> RouteStop:
     """Mark a stop as under way and its issue as in progress. A second tap changes nothing."""
     with transaction.atomic():
@@ -118,10 +130,25 @@ def give_up_stop(stop_id: int, *, actor: Actor, reason: str, note: str = "") -> 
     return stop
 
 
+def refuse_if_superseded(stop: RouteStop) -> None:
+    """Refuse work on a stop of a re-planned day; its issue's stop on the new plan is the one."""
+    if stop.route.plan.superseded:
+        raise StopSuperseded
+
+
 def _locked(stop_id: int) -> RouteStop:
-    stop = RouteStop.objects.select_for_update(of=("self",)).filter(pk=stop_id).first()
+    # The plan's row is locked too: a re-plan marks it superseded and then copies the stops
+    # under way to the new plan, so a stop started meanwhile would stay "planned" there.
+    # Waiting on the lock, either the re-plan sees this change or this action sees the re-plan.
+    stop = (
+        RouteStop.objects.select_for_update(of=("self", "route__plan"))
+        .select_related("route__plan")
+        .filter(pk=stop_id)
+        .first()
+    )
     if stop is None:
         raise StopRefused(_("This stop is no longer on any route."))
+    refuse_if_superseded(stop)
     return stop
 
 

@@ -21,7 +21,7 @@ from backoffice.roles import Verb
 from geo.models import Department
 from routing.gpx import route_gpx
 from routing.models import CrewRoute, RoutePlan
-from routing.planning import PlanningRefused, current_plan, plan_routes
+from routing.planning import PlanningRefused, current_plan, plan_day
 from routing.querysets import visible_routes
 
 
@@ -108,15 +108,12 @@ class DepartmentRoutePlanView(APIView):
         department_for(request, Verb.ACT, department.pk)
         body = PlanRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        now = timezone.localtime()
-        day = body.validated_data.get("date") or now.date()
         try:
-            plan = plan_routes(
+            plan = plan_day(
                 department,
-                day,
+                body.validated_data.get("date"),
                 objective=body.validated_data["objective"],
                 time_limit_s=body.validated_data["time_limit_s"],
-                now=now if day == now.date() else None,
             )
         except PlanningRefused as exc:
             raise ValidationError({"detail": str(exc)}) from None

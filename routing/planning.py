@@ -110,6 +110,28 @@ def plan_routes(
     return stored
 
 
+def plan_day(
+    department: Department,
+    day: dt.date | None = None,
+    *,
+    objective: Objective = "urgency",
+    time_limit_s: float = 5.0,
+) -> RoutePlan:
+    """Plan `day` (default today) as someone asks for it now, from the API or the crew page.
+
+    Today's plan starts from the present moment: nothing new is planned in the past.
+    """
+    now = timezone.localtime()
+    day = day or now.date()
+    return plan_routes(
+        department,
+        day,
+        objective=objective,
+        time_limit_s=time_limit_s,
+        now=now if day == now.date() else None,
+    )
+
+
 def current_plan(department: Department, day: dt.date) -> RoutePlan | None:
     """The plan in force for a department and day (routeplan_current index)."""
     return (

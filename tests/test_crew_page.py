@@ -3,6 +3,7 @@ tells the issue's followers, and refuses what makes no sense (real PostGIS, real
 
 import datetime as dt
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from rest_framework.test import APIClient
 from clustering.actions import merge_issues
 from reports import tasks
 from reports.models import Issue, Reporter, Status, Subscription, TimelineEntry
+from routing.actions import StopSuperseded, start_stop
 from routing.models import Crew, CrewRoute, RoutePlan, RouteStop
 from routing.planning import plan_routes
 from tests.factories import INSIDE, Territory, jpeg_bytes, moved, stored_files
@@ -316,3 +318,97 @@ def test_a_stop_whose_issue_was_merged_meanwhile_says_so_instead_of_failing(
     assert "was merged into issue" in html
     stop.refresh_from_db()
     assert stop.state == RouteStop.State.PLANNED
+
+
+def test_a_replanned_route_shows_no_buttons_and_refuses_work_with_a_link_to_the_current_one(
+    territory: Territory, crew: Crew, worker: AbstractBaseUser, phone: Client
+) -> None:
+    route = todays_route(territory, count=2)
+    old = route.stops.get(position=1)
+    new_route = plan_routes(territory.roads, timezone.localdate(), time_limit_s=0.3).routes.get()
+
+    old_page = phone.get(f"/crew/routes/{route.pk}/").content.decode()
+    refused = act(phone, old, "start")
+    act(phone, old, "cannot_fix", reason="not_found")
+    photo = SimpleUploadedFile("a.jpg", jpeg_bytes(), "image/jpeg")
+    act(phone, old, "done", photo=photo, note=CREW_NOTE)
+
+    assert "/crew/stops/" not in old_page  # no action buttons on the old plan
+    assert "This route was re-planned: nothing was recorded" in refused
+    assert f'href="/crew/routes/{new_route.pk}/"' in refused
+    old.refresh_from_db()
+    assert old.state == RouteStop.State.PLANNED and not old.after_photo
+    assert Issue.objects.get(pk=old.issue_id).status == Status.NEW
+    # The action itself refuses too, whoever calls it.
+    with pytest.raises(StopSuperseded):
+        start_stop(old.pk, actor=worker)
+    # What was typed on the old page waits in the same issue's form on the current route.
+    current = phone.get(f"/crew/routes/{new_route.pk}/").content.decode()
+    new_stop = new_route.stops.get(issue_id=old.issue_id)
+    assert f'id="done-note-{new_stop.pk}" name="note" rows="2" maxlength="2000">{CREW_NOTE}<' in (
+        current
+    )
+
+
+def test_a_replanned_route_without_one_for_the_crew_says_so(
+    territory: Territory, crew: Crew, phone: Client
+) -> None:
+    route = todays_route(territory, count=1)
+    crew.active = False
+    crew.save()
+    Crew.objects.create(department=territory.roads, name="Squadra B", depot=crew.depot)
+    plan_routes(territory.roads, timezone.localdate(), time_limit_s=0.3)
+
+    html = phone.get(f"/crew/routes/{route.pk}/").content.decode()
+
+    assert "Your crew has no route in the new plan." in html
+
+
+def test_what_the_crew_typed_comes_back_after_a_refusal(
+    territory: Territory, crew: Crew, phone: Client
+) -> None:
+    stop = todays_route(territory, count=1).stops.get()
+    pdf = SimpleUploadedFile("after.pdf", b"%PDF-1.4\n" + b"0" * 200, "application/pdf")
+
+    after_pdf = act(phone, stop, "done", note=CREW_NOTE, photo=pdf)
+    after_no_reason = act(phone, stop, "cannot_fix", note="Strada chiusa dai vigili")
+    after_no_note = act(phone, stop, "cannot_fix", reason="other")
+    reloaded = phone.get(f"/crew/routes/{stop.route_id}/").content.decode()
+
+    assert "message-error" in after_pdf
+    assert re.search(r"<details open>\s*<summary>Done</summary>", after_pdf)
+    assert f'maxlength="2000">{CREW_NOTE}</textarea>' in after_pdf
+    assert 'maxlength="2000">Strada chiusa dai vigili</textarea>' in after_no_reason
+    assert '<option value="other" selected>' in after_no_note
+    assert "<details open>" not in reloaded  # shown once, then the forms are empty again
+    assert CREW_NOTE not in reloaded
+
+
+def test_qualifying_a_report_comes_back_to_its_stop(
+    territory: Territory, crew: Crew, phone: Client
+) -> None:
+    route = todays_route(territory, count=3)
+    stop = route.stops.get(position=3)
+    report_id = stop.issue.reports.get().pk
+    anchor = f"/crew/routes/{route.pk}/#stop-3"
+
+    page = phone.get(f"/crew/routes/{route.pk}/").content.decode()
+    response = phone.post(
+        f"/care/reports/{report_id}/qualify/", {"verdict": "accurate", "next": anchor}
+    )
+
+    assert f'name="next" value="{anchor}"' in page
+    assert response.status_code == 302 and response["Location"] == anchor
+
+
+def test_the_distance_is_written_in_the_readers_language(
+    territory: Territory, crew: Crew, phone: Client
+) -> None:
+    route = todays_route(territory, count=3)
+    CrewRoute.objects.filter(pk=route.pk).update(distance_m=10_140)
+
+    italian = phone.get(f"/crew/routes/{route.pk}/", HTTP_ACCEPT_LANGUAGE="it").content.decode()
+    english = phone.get(f"/crew/routes/{route.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "10,1 km" in italian and "10.1 km" not in italian
+    assert "10.1 km to drive" in english

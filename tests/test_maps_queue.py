@@ -41,7 +41,7 @@ def plan_today(territory: Territory, stops: list[Issue], line: list[list[float]]
     plan = RoutePlan.objects.create(department=territory.roads, date=timezone.localdate())
     route = CrewRoute.objects.create(plan=plan, crew=crew, line=line)
     now = timezone.now()
-    for position, issue in enumerate(stops):
+    for position, issue in enumerate(stops, start=1):  # from 1, as routing.planning stores them
         RouteStop.objects.create(
             route=route, issue=issue, position=position, arrives_at=now, departs_at=now
         )
