@@ -44,11 +44,20 @@ class ReassignForm(forms.Form):
 
 
 class RecategoriseForm(forms.Form):
+    # Only what the municipality handles: another category would leave the issue with no
+    # department (reports.workflow.recategorise refuses it too). Such an issue is forwarded
+    # to the competent body, or closed as not the municipality's competence.
     category = forms.ModelChoiceField(
-        Category.objects.filter(active=True)
+        Category.objects.filter(active=True, handled_by_municipality=True)
         .select_related("group")
         .order_by("group__order", "order"),
         label=_("Category"),
+        error_messages={
+            "invalid_choice": _(
+                "Choose a category the municipality handles: forward the issue to the "
+                "competent body, or close it as not the municipality's competence."
+            )
+        },
     )
 
 

@@ -193,9 +193,22 @@ def reassign(
 def recategorise(
     issue_id: int, *, actor: Actor, category: Category, expected_version: int | None = None
 ) -> None:
-    """Change the issue's category; the new category's department takes it."""
+    """Change the issue's category; the new category's department takes it.
+
+    Refuse a category the municipality does not handle: no department would take the issue,
+    so it would leave every queue and its escalations would have nobody to tell.
+    """
     from backoffice.assignment import choose_assignment
 
+    if not category.handled_by_municipality:
+        raise TransitionRefused(
+            _(
+                "The municipality does not handle “%(category)s”, so no department would "
+                "take the issue. Forward it to the competent body, or close it as not the "
+                "municipality's competence."
+            )
+            % {"category": category.name}
+        )
     now = timezone.now()
     with transaction.atomic():
         issue, before = lock_issue(issue_id, expected_version)
@@ -204,6 +217,8 @@ def recategorise(
         old = issue.category
         issue.category = category
         assignment = choose_assignment(category, issue.area)
+        if assignment.department is None:  # a handled category always has one (a constraint)
+            raise TransitionRefused(_("No department takes this category: set one first."))
         issue.department = assignment.department
         issue.operator_group_id = assignment.operator_group_id
         fields = ["category", "department", "operator_group"]
