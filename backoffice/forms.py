@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from config.ids import parse_id
 from geo.models import Department, ExternalBody
 from reports.models import Category, CloseReason, Status
+from reports.workflow import WAITS_FOR_FORWARDING
 
 TEXT_MAX = 4000
 
@@ -78,12 +79,22 @@ class SplitForm(forms.Form):
         field.choices = [(r, r) for r in raw if parse_id(str(r)) is not None]
 
 
+# Not "waiting for the external body": forwarding sets it, with the request that brings the
+# issue back; set alone, the issue would wait for nobody.
 BULK_STATUSES = [
     (Status.ASSIGNED, Status.ASSIGNED.label),
     (Status.IN_PROGRESS, Status.IN_PROGRESS.label),
     (Status.WAITING_CITIZEN, Status.WAITING_CITIZEN.label),
-    (Status.WAITING_EXTERNAL, Status.WAITING_EXTERNAL.label),
 ]
+
+
+class BulkStatusField(forms.ChoiceField):
+    """A status staff may set on many issues at once; refuses one that needs more than that."""
+
+    def validate(self, value: Any) -> None:
+        if value == Status.WAITING_EXTERNAL:  # posted anyway: say how it is done
+            raise forms.ValidationError(WAITS_FOR_FORWARDING, code="forward")
+        super().validate(value)
 
 
 class BulkForm(forms.Form):
@@ -95,7 +106,7 @@ class BulkForm(forms.Form):
     department = forms.ModelChoiceField(
         Department.objects.none(), required=False, label=_("Department")
     )
-    status = forms.ChoiceField(
+    status = BulkStatusField(
         choices=[("", "---"), *BULK_STATUSES], required=False, label=_("Status")
     )
     reason = forms.CharField(required=False, max_length=TEXT_MAX, label=_("Why (internal)"))

@@ -9,10 +9,12 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from rest_framework.test import APIClient
 
-from backoffice.forms import RecategoriseForm
+from backoffice.forms import BulkForm, RecategoriseForm
+from backoffice.forwarding import forward_issue
 from backoffice.models import Role, StaffProfile
+from geo.models import Department, ExternalBody
 from reports import workflow
-from reports.models import Issue
+from reports.models import Issue, Status
 from reports.workflow import TransitionRefused
 from tests.factories import INSIDE, Territory
 
@@ -84,3 +86,41 @@ def test_recategorising_to_a_handled_category_still_moves_the_issue(
 
     moved = Issue.objects.get(pk=issue.pk)
     assert (moved.category, moved.department) == (territory.streetlight, territory.lighting)
+
+
+def test_waiting_for_an_external_body_is_not_a_bulk_change(
+    territory: Territory, operator: Client, issue: Issue
+) -> None:
+    queue = operator.get("/office/").content.decode()
+    bulk_status = queue.split('<select name="status"')[1].split("</select>")[0]
+    page = post(
+        operator,
+        "/office/bulk/",
+        issues=[issue.pk],
+        action="status",
+        status=Status.WAITING_EXTERNAL,
+    )
+    form = BulkForm(
+        {"issues": [issue.pk], "action": "status", "status": Status.WAITING_EXTERNAL},
+        departments=Department.objects.all(),
+    )
+
+    assert 'value="waiting_external"' not in bulk_status and 'value="in_progress"' in bulk_status
+    assert Issue.objects.get(pk=issue.pk).status == Status.NEW
+    assert "forwarded to it" in page
+    assert not form.is_valid() and "status" in form.errors
+
+
+def test_only_a_forwarding_sets_an_issue_waiting_for_an_external_body(
+    territory: Territory, issue: Issue
+) -> None:
+    with pytest.raises(TransitionRefused, match="forwarded to it"):
+        workflow.change_status(issue.pk, Status.WAITING_EXTERNAL, actor=None)
+    assert Issue.objects.get(pk=issue.pk).status == Status.NEW
+
+    body = ExternalBody.objects.create(
+        code="acqua", name="Acquedotto", kind="utility", email="guasti@acquedotto.example"
+    )
+    forward_issue(issue.pk, actor=None, body=body, message="Perdita in via Roma.")
+
+    assert Issue.objects.get(pk=issue.pk).status == Status.WAITING_EXTERNAL
