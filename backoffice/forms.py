@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from config.ids import parse_id
 from geo.models import Department, ExternalBody
 from reports.models import Category, CloseReason, Status
+from reports.workflow import WAITS_FOR_FORWARDING
 
 TEXT_MAX = 4000
 
@@ -44,11 +45,20 @@ class ReassignForm(forms.Form):
 
 
 class RecategoriseForm(forms.Form):
+    # Only what the municipality handles: another category would leave the issue with no
+    # department (reports.workflow.recategorise refuses it too). Such an issue is forwarded
+    # to the competent body, or closed as not the municipality's competence.
     category = forms.ModelChoiceField(
-        Category.objects.filter(active=True)
+        Category.objects.filter(active=True, handled_by_municipality=True)
         .select_related("group")
         .order_by("group__order", "order"),
         label=_("Category"),
+        error_messages={
+            "invalid_choice": _(
+                "Choose a category the municipality handles: forward the issue to the "
+                "competent body, or close it as not the municipality's competence."
+            )
+        },
     )
 
 
@@ -69,12 +79,22 @@ class SplitForm(forms.Form):
         field.choices = [(r, r) for r in raw if parse_id(str(r)) is not None]
 
 
+# Not "waiting for the external body": forwarding sets it, with the request that brings the
+# issue back; set alone, the issue would wait for nobody.
 BULK_STATUSES = [
     (Status.ASSIGNED, Status.ASSIGNED.label),
     (Status.IN_PROGRESS, Status.IN_PROGRESS.label),
     (Status.WAITING_CITIZEN, Status.WAITING_CITIZEN.label),
-    (Status.WAITING_EXTERNAL, Status.WAITING_EXTERNAL.label),
 ]
+
+
+class BulkStatusField(forms.ChoiceField):
+    """A status staff may set on many issues at once; refuses one that needs more than that."""
+
+    def validate(self, value: Any) -> None:
+        if value == Status.WAITING_EXTERNAL:  # posted anyway: say how it is done
+            raise forms.ValidationError(WAITS_FOR_FORWARDING, code="forward")
+        super().validate(value)
 
 
 class BulkForm(forms.Form):
@@ -86,7 +106,7 @@ class BulkForm(forms.Form):
     department = forms.ModelChoiceField(
         Department.objects.none(), required=False, label=_("Department")
     )
-    status = forms.ChoiceField(
+    status = BulkStatusField(
         choices=[("", "---"), *BULK_STATUSES], required=False, label=_("Status")
     )
     reason = forms.CharField(required=False, max_length=TEXT_MAX, label=_("Why (internal)"))

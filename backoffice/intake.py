@@ -7,17 +7,21 @@ issue's timeline says which ones are missing. The caller gets the tracking code 
 on the phone, and by e-mail when they give an address.
 """
 
+import re
+import uuid
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from rest_framework import serializers
 
@@ -31,15 +35,53 @@ from config.ids import parse_id
 from geo.querysets import map_start
 from outbox.actions import enqueue
 from reports.actions import PhotoStorageError, submit_report
-from reports.models import Category, Channel, Report, TimelineEntry
+from reports.models import Category, Channel, Report, SubmissionKey, TimelineEntry
 from reports.photos import PhotoError, ProcessedPhoto, process_upload
-from reports.serializers import ReportSubmissionSerializer
+from reports.serializers import FiniteFloatField, ReportSubmissionSerializer
+
+# The hidden one-time key each intake form carries (made when the form is shown): a retry of
+# the same form, a double click or a browser resending it, lands on the report the first one
+# filed. Stored as a SubmissionKey, prefixed so that it never meets a citizen app's key.
+FORM_KEY = re.compile(r"^[0-9a-f]{32}$")
+KEY_PREFIX = "intake:"
+
+# The form's labels (intake.html), for the error summary: the operator reads "Latitude",
+# not the field's name "lat".
+FIELD_LABELS = {
+    "lat": gettext_lazy("Latitude"),
+    "lon": gettext_lazy("Longitude"),
+    "location": gettext_lazy("Where"),
+    "category": gettext_lazy("Category"),
+    "answers": gettext_lazy("Answers to the category's questions"),
+    "description": gettext_lazy("What the caller says"),
+    "urgency": gettext_lazy("Urgency (1-5)"),
+    "photo": gettext_lazy("Photos (optional)"),
+    "channel": gettext_lazy("Channel"),
+    "name": gettext_lazy("Name"),
+    "phone": gettext_lazy("Phone"),
+    "email": gettext_lazy("E-mail (the tracking code is sent there)"),
+    "language": gettext_lazy("Language for the e-mails"),
+}
+# Where the summary's link for an error takes the operator: the input of the same name,
+# except for these two, which have none of their own.
+FIELD_ANCHORS = {"location": "intake-map", "answers": "category"}
+
+
+class DegreesField(FiniteFloatField):
+    """Degrees as an Italian types them too: "60,1709" is 60.1709, not an error."""
+
+    def to_internal_value(self, data: Any) -> float:
+        if isinstance(data, str) and data.count(",") == 1 and "." not in data:
+            data = data.replace(",", ".")
+        return super().to_internal_value(data)
 
 
 class IntakeSerializer(ReportSubmissionSerializer):
     """The citizen's submission, as staff take it: other channels, answers may come later."""
 
     answers_required = False
+    lat = DegreesField(min_value=-90, max_value=90)
+    lon = DegreesField(min_value=-180, max_value=180)
     channel = serializers.ChoiceField(
         choices=[Channel.PHONE, Channel.COUNTER, Channel.EMAIL], default=Channel.PHONE
     )
@@ -48,10 +90,15 @@ class IntakeSerializer(ReportSubmissionSerializer):
     )
 
 
+class DraftNotOpen(Exception):
+    """The e-mail draft was filed or set aside while the operator was completing it."""
+
+
 @staff_required(Verb.INTAKE)
 def intake_page(request: HttpRequest) -> HttpResponse:
     """The quick form: where, what, who called; with ?draft=<id>, an e-mail draft to complete."""
-    draft = _open_draft(request.GET.get("draft"))
+    raw_draft = request.GET.get("draft", "").strip()
+    draft = _open_draft(raw_draft)
     initial: dict[str, Any] = {"channel": Channel.PHONE}
     if draft is not None:
         initial = {
@@ -61,14 +108,32 @@ def intake_page(request: HttpRequest) -> HttpResponse:
             "email": draft.sender_email,
             "phone": draft.sender_phone,
         }
+    elif raw_draft:
+        # Filed by a colleague since the list was loaded, or set aside: say so, on a blank form.
+        return _render_form(request, None, initial, errors={}, closed_draft=raw_draft)
     return _render_form(request, draft, initial, errors={})
 
 
 @staff_required(Verb.INTAKE)
 @require_POST
 def intake_submit(request: HttpRequest) -> HttpResponse:
-    """File the report; show the tracking code to read out, or the form again with errors."""
-    draft = _open_draft(request.POST.get("draft"))
+    """File the report; show the tracking code to read out, or the form again with errors.
+
+    The same form sent twice (its hidden key) files one report; a draft files at most one.
+    """
+    raw_key = request.POST.get("key", "").strip()
+    # Without a key (a script), nothing to recognise a retry by: filed as before.
+    key = KEY_PREFIX + raw_key if FORM_KEY.fullmatch(raw_key) else ""
+    if key and (earlier := _report_for_key(key)) is not None:
+        return redirect("office-intake-done", pk=earlier.pk)  # a retry of a filed form
+    raw_draft = request.POST.get("draft", "").strip()
+    draft = _open_draft(raw_draft)
+    if raw_draft and draft is None:
+        # Never filed as a plain report instead: the form is shown blank, with the reason.
+        return _render_form(request, None, {}, errors={}, closed_draft=raw_draft, status=409)
+    if raw_key and not key:
+        errors = {"key": [_("The form was out of date and nothing was filed: file it again.")]}
+        return _render_form(request, draft, request.POST.dict(), errors=errors, status=400)
     data = request.POST.copy()
     data.setlist("photo", cast(list[Any], request.FILES.getlist("photo")))
     form = IntakeSerializer(data=data)
@@ -82,15 +147,28 @@ def intake_submit(request: HttpRequest) -> HttpResponse:
         return _render_form(request, draft, request.POST.dict(), errors=errors, status=400)
     # The caller, not the operator, is the reporter: no user account is linked.
     new = replace(
-        form.to_new_report(language=form.validated_data["language"], user=None), photos=photos
+        form.to_new_report(language=form.validated_data["language"], user=None),
+        photos=photos,
+        idempotency_key=key,
     )
     try:
         with transaction.atomic():
+            if draft is not None:
+                _lock_open_draft(draft.pk)
             report = submit_report(new)
             _after_intake(request, report, draft)
     except PhotoStorageError:
         messages.error(request, _("The photos could not be stored just now. Try again."))
         return _render_form(request, draft, request.POST.dict(), errors={}, status=503)
+    except (DraftNotOpen, IntegrityError) as exc:
+        # A request running at the same time filed first. The same form (its key): this is
+        # its retry, so show what it filed. Another operator's form for the same draft: refused.
+        earlier = _report_for_key(key) if key else None
+        if earlier is not None:
+            return redirect("office-intake-done", pk=earlier.pk)
+        if isinstance(exc, IntegrityError):
+            raise
+        return _render_form(request, None, {}, errors={}, closed_draft=raw_draft, status=409)
     return redirect("office-intake-done", pk=report.pk)
 
 
@@ -131,6 +209,46 @@ def _open_draft(raw: str | None) -> Draft | None:
         .prefetch_related("attachments")
         .first()
     )
+
+
+def _lock_open_draft(draft_id: int) -> None:
+    """Lock the draft's row until the report is filed; raise DraftNotOpen if it is not open.
+
+    Two operators filing the same e-mail: the second waits here for the first to commit, and
+    PostgreSQL then checks the row as the first left it, filed.
+    """
+    still_open = (
+        Draft.objects.select_for_update()
+        .filter(pk=draft_id, report__isnull=True, discarded=False)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if still_open is None:
+        raise DraftNotOpen(draft_id)
+
+
+def _draft_notice(raw: str) -> tuple[str, int | None]:
+    """Why a draft cannot be filed (in the user's language), and the issue it is in, if any."""
+    draft_id = parse_id(raw)
+    draft = (
+        Draft.objects.filter(pk=draft_id).select_related("report").first()
+        if draft_id is not None
+        else None
+    )
+    if draft is not None and draft.report is not None:
+        notice = _(
+            "This e-mail was already filed: it is report %(code)s, in issue %(issue)s. "
+            "It was not filed again."
+        ) % {"code": draft.report.tracking_code, "issue": draft.report.issue_id}
+        return notice, draft.report.issue_id
+    if draft is not None and draft.discarded:
+        return _("This e-mail was set aside as not a report: nothing was filed."), None
+    return _("This e-mail is not among those waiting: nothing was filed."), None
+
+
+def _report_for_key(key: str) -> Report | None:
+    found = SubmissionKey.objects.filter(key=key).select_related("report").first()
+    return found.report if found else None
 
 
 def _draft_photos(draft: Draft | None, chosen: list[str], already: int) -> list[ProcessedPhoto]:
@@ -178,6 +296,7 @@ def _render_form(
     values: dict[str, Any],
     *,
     errors: Any,
+    closed_draft: str = "",
     status: int = 200,
 ) -> HttpResponse:
     categories = (
@@ -185,13 +304,18 @@ def _render_form(
         .select_related("group")
         .order_by("group__order", "order")
     )
+    notice, notice_issue = _draft_notice(closed_draft) if closed_draft else ("", None)
     return render(
         request,
         "backoffice/intake.html",
         {
             "draft": draft,
+            "draft_notice": notice,
+            "draft_notice_issue": notice_issue,
+            # A fresh key for each form shown: it files at most once.
+            "form_key": uuid.uuid4().hex,
             "values": values,
-            "errors": errors,
+            "errors": list(_error_lines(errors)),
             "categories": categories,
             "channels": [
                 (Channel.PHONE, Channel.PHONE.label),
@@ -203,3 +327,20 @@ def _render_form(
         },
         status=status,
     )
+
+
+def _error_lines(errors: Any, field: str = "") -> Iterator[tuple[str, str, str]]:
+    """Flatten the serializer's errors into (input id, field label, message) lines.
+
+    A field's errors can nest: the answers by question, the photos by position.
+    """
+    if isinstance(errors, dict):
+        for name, nested in errors.items():
+            yield from _error_lines(nested, field or str(name))
+    elif isinstance(errors, list | tuple):
+        for nested in errors:
+            yield from _error_lines(nested, field)
+    else:
+        label = FIELD_LABELS.get(field, "")
+        anchor = FIELD_ANCHORS.get(field, field) if label else ""
+        yield anchor, str(label), str(errors)

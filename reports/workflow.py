@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from backoffice.audit import record, snapshot
 from config.actors import Actor, account
@@ -21,6 +22,12 @@ from reports import tasks
 from reports.actions import refresh_issue
 from reports.models import Category, CloseReason, Issue, Status, TimelineEntry
 from reports.sla import deadlines
+
+# Said when an issue would wait for an external body that nobody asked (backoffice.forwarding
+# sets that status, with the request to the body that brings the issue back).
+WAITS_FOR_FORWARDING = gettext_lazy(
+    "An issue waits for an external body only once it is forwarded to it: forward it from its page."
+)
 
 # What the audit log keeps of an issue before and after a change.
 AUDITED = ["status", "close_reason", "department_id", "category_id", "hidden", "version"]
@@ -56,6 +63,8 @@ def change_status(
         raise TransitionRefused(_("Say why the issue is closed."))
     with transaction.atomic():
         issue, before = lock_issue(issue_id, expected_version)
+        if status == Status.WAITING_EXTERNAL and not _awaits_a_body(issue):
+            raise TransitionRefused(str(WAITS_FOR_FORWARDING))
         issue.status = status
         if status == Status.CLOSED:
             issue.close_reason = close_reason or ""
@@ -92,6 +101,12 @@ def change_status(
             _internal_note(issue, actor, internal_note, now)
         record(actor, f"issue.status.{status}", issue, before=before, after=_audited(issue))
     return entry
+
+
+def _awaits_a_body(issue: Issue) -> bool:
+    """Whether a forwarding of the issue is still unanswered (backoffice.forwarding makes it
+    before it sets the status): without one, nothing would ever bring the issue back."""
+    return issue.forwardings.filter(answered_at__isnull=True).exists()
 
 
 def take_in_charge(issue_id: int, *, actor: Actor, expected_version: int | None = None) -> None:
@@ -193,9 +208,22 @@ def reassign(
 def recategorise(
     issue_id: int, *, actor: Actor, category: Category, expected_version: int | None = None
 ) -> None:
-    """Change the issue's category; the new category's department takes it."""
+    """Change the issue's category; the new category's department takes it.
+
+    Refuse a category the municipality does not handle: no department would take the issue,
+    so it would leave every queue and its escalations would have nobody to tell.
+    """
     from backoffice.assignment import choose_assignment
 
+    if not category.handled_by_municipality:
+        raise TransitionRefused(
+            _(
+                "The municipality does not handle “%(category)s”, so no department would "
+                "take the issue. Forward it to the competent body, or close it as not the "
+                "municipality's competence."
+            )
+            % {"category": category.name}
+        )
     now = timezone.now()
     with transaction.atomic():
         issue, before = lock_issue(issue_id, expected_version)
@@ -204,6 +232,8 @@ def recategorise(
         old = issue.category
         issue.category = category
         assignment = choose_assignment(category, issue.area)
+        if assignment.department is None:  # a handled category always has one (a constraint)
+            raise TransitionRefused(_("No department takes this category: set one first."))
         issue.department = assignment.department
         issue.operator_group_id = assignment.operator_group_id
         fields = ["category", "department", "operator_group"]

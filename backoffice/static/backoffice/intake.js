@@ -28,15 +28,31 @@
     place(event.latlng);
     fill(event.latlng);
   });
+  // Degrees as typed, an Italian decimal comma included ("60,1709"), or null. Checked before
+  // L.latLng, which throws on NaN; parseFloat would read "60,1709" as 60.
+  function degrees(input, limit) {
+    const text = input.value.trim().replace(",", ".");
+    if (!/^[+-]?(\d+\.?\d*|\.\d+)$/.test(text)) return null;
+    const value = Number(text);
+    return Math.abs(value) <= limit ? value : null;
+  }
+
+  function typed() {
+    const latitude = degrees(lat, 90);
+    const longitude = degrees(lon, 180);
+    return latitude === null || longitude === null ? null : L.latLng(latitude, longitude);
+  }
+
   [lat, lon].forEach((input) =>
     input.addEventListener("change", () => {
-      const point = L.latLng(parseFloat(lat.value), parseFloat(lon.value));
-      if (!Number.isNaN(point.lat) && !Number.isNaN(point.lng)) {
+      const point = typed();
+      if (point) {
         place(point);
         map.panTo(point);
       }
     })
   );
-  if (lat.value && lon.value) place(L.latLng(parseFloat(lat.value), parseFloat(lon.value)));
+  const start = typed(); // the page came back with errors: the pin where it was
+  if (start) place(start);
   container.dataset.ready = "true";
 })();
