@@ -14,7 +14,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -64,13 +64,13 @@ def forward_issue(
         forwarding = Forwarding.objects.create(
             issue_id=issue_id, body=body, message=message, due_at=due_at, created_by=account(actor)
         )
-        with translation.override(settings.LANGUAGE_CODE):
-            text = _("Forwarded to %(body)s, the competent body.") % {"body": body.name}
         change_status(
             issue_id,
             Status.WAITING_EXTERNAL,
             actor=actor,
-            public_text=text,
+            public_text=lambda: (
+                _("Forwarded to %(body)s, the competent body.") % {"body": body.name}
+            ),
             data={"forwarding": forwarding.pk, "body": body.pk},
         )
         record(

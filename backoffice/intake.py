@@ -19,7 +19,6 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -38,6 +37,7 @@ from reports.actions import PhotoStorageError, submit_report
 from reports.models import Category, Channel, Report, SubmissionKey, TimelineEntry
 from reports.photos import PhotoError, ProcessedPhoto, process_upload
 from reports.serializers import FiniteFloatField, ReportSubmissionSerializer
+from reports.texts import entry_fields
 
 # The hidden one-time key each intake form carries (made when the form is shown): a retry of
 # the same form, a double click or a browser resending it, lands on the report the first one
@@ -271,17 +271,18 @@ def _after_intake(request: HttpRequest, report: Report, draft: Draft | None) -> 
         if q.required and q.code not in report.answers
     ]
     if missing:
-        with translation.override(settings.LANGUAGE_CODE):
-            text = _("Taken on the phone: answers to complete (%(codes)s).") % {
-                "codes": ", ".join(missing)
-            }
         TimelineEntry.objects.create(
             issue=report.issue,
             kind=TimelineEntry.Kind.INTERNAL_NOTE,
             public=False,
             actor=account(request.user),
-            text=text,
-            data={"report": report.pk, "missing_answers": missing},
+            **entry_fields(
+                lambda: (
+                    _("Taken on the phone: answers to complete (%(codes)s).")
+                    % {"codes": ", ".join(missing)}
+                ),
+                {"report": report.pk, "missing_answers": missing},
+            ),
         )
     if draft is not None:
         Draft.objects.filter(pk=draft.pk, report__isnull=True).update(report=report)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from backoffice.models import Forwarding
 from config.retry import TRANSIENT_ERRORS
 from reports.models import Report, TimelineEntry
+from reports.texts import entry_fields
 
 
 @shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=8)
@@ -48,8 +49,12 @@ def send_tracking_code(report_id: int) -> bool:
             issue_id=report.issue_id,
             kind=TimelineEntry.Kind.INTERNAL_NOTE,
             public=False,
-            text=_("Tracking code %(code)s sent by e-mail.") % {"code": report.tracking_code},
-            data={"tracking_code_sent": report.pk},
+            **entry_fields(
+                lambda: (
+                    _("Tracking code %(code)s sent by e-mail.") % {"code": report.tracking_code}
+                ),
+                {"tracking_code_sent": report.pk},
+            ),
         )
     return True
 

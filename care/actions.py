@@ -12,6 +12,7 @@ from care.models import Qualification, Rating, Verdict
 from config.actors import Actor, account
 from reports.actions import refresh_issue
 from reports.models import OPEN_STATUSES, Issue, Report, Reporter, Status, TimelineEntry
+from reports.texts import entry_fields
 from reports.workflow import TransitionRefused, change_status
 
 # A rating at or below this asks whether to reopen the issue.
@@ -42,9 +43,13 @@ def rate_issue(issue_id: int, reporter_id: int, stars: int, comment: str = "") -
             issue=issue,
             kind=TimelineEntry.Kind.INTERNAL_NOTE,
             public=False,
-            text=_("A citizen rated the work %(stars)s/5. %(comment)s")
-            % {"stars": stars, "comment": rating.comment},
-            data={"rating": stars},
+            **entry_fields(
+                lambda: (
+                    _("A citizen rated the work %(stars)s/5. %(comment)s")
+                    % {"stars": stars, "comment": rating.comment}
+                ),
+                {"rating": stars},
+            ),
         )
     return rating
 
@@ -70,7 +75,9 @@ def reopen_after_rating(issue_id: int, reporter_id: int, note: str) -> None:
                 issue.pk,
                 Status.REOPENED,
                 actor=None,
-                public_text=_("A citizen says the problem is still there: the issue is reopened."),
+                public_text=lambda: _(
+                    "A citizen says the problem is still there: the issue is reopened."
+                ),
                 internal_note=_("Reopened by a citizen after rating %(stars)s/5: %(note)s")
                 % {"stars": rating.stars, "note": note.strip() or "-"},
                 data={"reopened_by_citizen": True},
@@ -105,9 +112,13 @@ def qualify_report(report_id: int, actor: Actor, verdict: str) -> Qualification:
             kind=TimelineEntry.Kind.INTERNAL_NOTE,
             public=False,
             actor=qualification.qualified_by,
-            text=_("Report %(code)s qualified: %(verdict)s.")
-            % {"code": report.tracking_code, "verdict": Verdict(verdict).label},
-            data={"report": report.pk, "qualification": verdict},
+            **entry_fields(
+                lambda: (
+                    _("Report %(code)s qualified: %(verdict)s.")
+                    % {"code": report.tracking_code, "verdict": Verdict(verdict).label}
+                ),
+                {"report": report.pk, "qualification": verdict},
+            ),
         )
         record(
             actor,

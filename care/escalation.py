@@ -30,6 +30,7 @@ from config.retry import SERVICE_ERRORS
 from reports.models import OPEN_STATUSES, Issue, TimelineEntry
 from reports.sla import add_working_days, is_working_day
 from reports.tasks import alert_emergency_contact
+from reports.texts import entry_fields
 
 logger = logging.getLogger(__name__)
 
@@ -213,19 +214,18 @@ def _claim(
 def _record(issue: Issue, level: EscalationLevel, due: DueEscalation, now: dt.datetime) -> Fired:
     """Write the issue's internal timeline entry and the audit entry of a claimed escalation."""
     late_days = working_days_between(due.deadline_at, now)
-    with translation.override(settings.LANGUAGE_CODE):
-        note = _("Deadline for %(deadline)s missed: %(who)s told (%(days)s working days late).") % {
-            "deadline": level.get_deadline_display(),
-            "who": level.name,
-            "days": late_days,
-        }
     TimelineEntry.objects.create(
         issue=issue,
         kind=TimelineEntry.Kind.ESCALATED,
         public=False,
-        text=note,
-        data={"level": level.pk, "deadline": level.deadline, "late_working_days": late_days},
         created_at=now,
+        **entry_fields(
+            lambda: (
+                _("Deadline for %(deadline)s missed: %(who)s told (%(days)s working days late).")
+                % {"deadline": level.get_deadline_display(), "who": level.name, "days": late_days}
+            ),
+            {"level": level.pk, "deadline": level.deadline, "late_working_days": late_days},
+        ),
     )
     record(None, "issue.escalated", issue, after={"level": level.pk, "to": level.name})
     return Fired(issue, level, due.deadline_at, late_days)

@@ -27,6 +27,7 @@ from reports.models import (
     TimelineEntry,
 )
 from reports.sla import deadlines
+from reports.texts import entry_fields
 
 
 class ClusteringRefused(ValueError):
@@ -82,16 +83,19 @@ def merge_issues(
             actor=actor,
             status=Status.CLOSED,
             close_reason=CloseReason.DUPLICATE,
-            text=_("Same problem as issue #%(id)s.") % {"id": target.pk},
-            data=data,
+            **entry_fields(lambda: _("Same problem as issue #%(id)s.") % {"id": target.pk}, data),
         )
         TimelineEntry.objects.create(
             issue=target,
             kind=TimelineEntry.Kind.MERGED,
             actor=actor,
-            text=_("Issue #%(id)s was the same problem: its reports are here now.")
-            % {"id": source.pk},
-            data=data,
+            **entry_fields(
+                lambda: (
+                    _("Issue #%(id)s was the same problem: its reports are here now.")
+                    % {"id": source.pk}
+                ),
+                data,
+            ),
         )
     return target
 
@@ -148,8 +152,13 @@ def split_reports(
             issue=issue,
             kind=TimelineEntry.Kind.SPLIT,
             actor=actor,
-            text=_("Some reports were about another problem: see issue #%(id)s.") % {"id": new.pk},
-            data=data,
+            **entry_fields(
+                lambda: (
+                    _("Some reports were about another problem: see issue #%(id)s.")
+                    % {"id": new.pk}
+                ),
+                data,
+            ),
         )
         for changed in (issue, new):
             changed.version += 1

@@ -168,7 +168,7 @@ def _note(entry: TimelineEntry) -> dict[str, Any]:
         "type": entry.kind,
         "summary": entry.get_kind_display(),
         "status": entry.status or None,
-        "description": entry.text,
+        "description": entry.shown_text,
     }
 
 
@@ -213,6 +213,6 @@ def request_update(entry: TimelineEntry) -> dict[str, Any]:
         "service_request_id": str(entry.issue_id),
         "status": update_status(status, close_reason),
         "updated_datetime": entry.created_at,
-        "description": entry.text or entry.get_kind_display(),
+        "description": entry.shown_text or entry.get_kind_display(),
         "media_url": None,
     }

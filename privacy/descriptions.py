@@ -14,7 +14,6 @@ import phonenumbers
 from django.conf import settings
 from django.db.models import CharField, QuerySet
 from django.db.models.functions import Cast
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from backoffice.audit import record
@@ -22,6 +21,7 @@ from backoffice.models import AuditEntry
 from config.actors import Actor
 from privacy.logging import EMAIL
 from reports.models import Report, TimelineEntry
+from reports.texts import entry_fields
 
 # Italian numbers written the Italian way ("347 1234567", "06 6988 1234"); numbers with a
 # country prefix ("+41 ...", "0041 ...") are found whatever the region.
@@ -82,22 +82,25 @@ def record_hidden_contact_details(report: Report, original: str, hidden: Hidden)
         before={"description": original_for_staff(original)},
         after={"emails": hidden.emails, "phones": hidden.phones, "automatic": True},
     )
-    with translation.override(settings.LANGUAGE_CODE):
-        note = _(
-            "Contact details hidden automatically from the public description of report "
-            "%(code)s (e-mail addresses: %(emails)d, phone numbers: %(phones)d)."
-        ) % {"code": report.tracking_code, "emails": hidden.emails, "phones": hidden.phones}
     TimelineEntry.objects.create(
         issue_id=report.issue_id,
         kind=TimelineEntry.Kind.MODERATED,
         public=False,
-        text=note,
-        data={
-            "report": report.pk,
-            "automatic": True,
-            "emails": hidden.emails,
-            "phones": hidden.phones,
-        },
+        **entry_fields(
+            lambda: (
+                _(
+                    "Contact details hidden automatically from the public description of report "
+                    "%(code)s (e-mail addresses: %(emails)d, phone numbers: %(phones)d)."
+                )
+                % {"code": report.tracking_code, "emails": hidden.emails, "phones": hidden.phones}
+            ),
+            {
+                "report": report.pk,
+                "automatic": True,
+                "emails": hidden.emails,
+                "phones": hidden.phones,
+            },
+        ),
     )
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from geo.models import Area, Department, ExternalBody, Translated, localized
 from geo.units import WGS84
+from reports.texts import text_in
 
 # No 0/O, 1/I/L: the code is read out on the phone and typed from paper.
 TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -463,6 +464,12 @@ class TimelineEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on #{self.issue_id}"
+
+    @property
+    def shown_text(self) -> str:
+        """The entry's words in the active language (reports.texts): what Segnala wrote in
+        every language, what a person typed as typed."""
+        return text_in(self.text, self.data)
 
 
 class Supporter(models.Model):

@@ -39,7 +39,7 @@ def update_message(entry: TimelineEntry, subscription: Subscription) -> EmailMes
             "change": str(entry.get_kind_display()),
             "status": status_label,
             "close_reason": entry.get_close_reason_display() if entry.close_reason else "",
-            "text": entry.text,
+            "text": entry.shown_text,  # in the follower's language when Segnala wrote it
             "issue_url": settings.SITE_URL + reverse("issue", args=[issue.pk]),
             "unsubscribe_url": unsubscribe_url,
             "reporter_url": reporter_page_url(subscription.reporter_id),

@@ -207,7 +207,7 @@ def timeline_item(entry: TimelineEntry, other_issue: int | None = None) -> Timel
         label=str(entry.get_kind_display()),
         status_label=status_label,
         close_reason_label=entry.get_close_reason_display() if entry.close_reason else "",
-        text=entry.text,
+        text=entry.shown_text,
         created_at=entry.created_at,
         other_issue=other_issue,
     )

@@ -22,6 +22,7 @@ from reports import tasks
 from reports.actions import refresh_issue
 from reports.models import Category, CloseReason, Issue, Status, TimelineEntry
 from reports.sla import deadlines
+from reports.texts import Sentence, entry_fields
 
 # Said when an issue would wait for an external body that nobody asked (backoffice.forwarding
 # sets that status, with the request to the body that brings the issue back).
@@ -46,7 +47,7 @@ def change_status(
     status: Status,
     *,
     actor: Actor,
-    public_text: str = "",
+    public_text: str | Sentence = "",
     close_reason: CloseReason | None = None,
     internal_note: str = "",
     data: dict[str, Any] | None = None,
@@ -55,8 +56,10 @@ def change_status(
 ) -> TimelineEntry:
     """Move an issue to `status` and tell its followers; return the public timeline entry.
 
-    Closing needs a close_reason; any other status clears it. Raise TransitionRefused for an
-    issue merged into another one (its followers follow the other issue now).
+    `public_text` is what a person wrote, or a sentence Segnala writes (a function: it is
+    written in every language, reports.texts). Closing needs a close_reason; any other status
+    clears it. Raise TransitionRefused for an issue merged into another one (its followers
+    follow the other issue now).
     """
     now = now or timezone.now()
     if status == Status.CLOSED and close_reason is None:
@@ -92,10 +95,13 @@ def change_status(
             TimelineEntry.Kind.STATUS,
             actor,
             now,
-            text=public_text,
             status=status,
             close_reason=issue.close_reason,
-            data=data or {},
+            **(
+                entry_fields(public_text, data)
+                if callable(public_text)
+                else {"text": public_text, "data": data or {}}
+            ),
         )
         if internal_note:
             _internal_note(issue, actor, internal_note, now)

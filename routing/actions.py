@@ -7,10 +7,9 @@ reads are written in the municipality's language, as the staff's own replies are
 
 import logging
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.actors import Actor, account
@@ -51,9 +50,12 @@ def start_stop(stop_id: int, *, actor: Actor) -> RouteStop:
             return stop
         _refuse_if_final(stop)
         _move(stop, State.IN_PROGRESS, actor)
-        with translation.override(settings.LANGUAGE_CODE):
-            text = _("A crew is on site and working on it.")
-        change_status(stop.issue_id, Status.IN_PROGRESS, actor=actor, public_text=text)
+        change_status(
+            stop.issue_id,
+            Status.IN_PROGRESS,
+            actor=actor,
+            public_text=lambda: _("A crew is on site and working on it."),
+        )
     return stop
 
 
@@ -70,13 +72,11 @@ def finish_stop(stop_id: int, *, actor: Actor, photo: ProcessedPhoto, note: str 
         try:
             stop.note = note
             _move(stop, State.DONE, actor, extra=["after_photo", "note"])
-            with translation.override(settings.LANGUAGE_CODE):
-                text = _("Fixed by the crew.")
             change_status(
                 stop.issue_id,
                 Status.CLOSED,
                 actor=actor,
-                public_text=text,
+                public_text=lambda: _("Fixed by the crew."),
                 close_reason=CloseReason.FIXED,
                 internal_note=note,
                 data={"after_photo_stop": stop.pk},
@@ -104,29 +104,29 @@ def give_up_stop(stop_id: int, *, actor: Actor, reason: str, note: str = "") -> 
         stop.cannot_fix_reason = CannotFix(reason)
         stop.note = note
         _move(stop, State.CANNOT_FIX, actor, extra=["cannot_fix_reason", "note"])
-        with translation.override(settings.LANGUAGE_CODE):
-            label = str(CannotFix(reason).label)
-            if reason == CannotFix.NOT_FOUND:
-                change_status(
-                    stop.issue_id,
-                    Status.CLOSED,
-                    actor=actor,
-                    public_text=_("The crew went there and did not find the problem."),
-                    close_reason=CloseReason.NOT_REPRODUCIBLE,
-                    internal_note=note,
-                )
-            else:
-                change_status(
-                    stop.issue_id,
-                    Status.ASSIGNED,
-                    actor=actor,
-                    public_text=_(
+        if reason == CannotFix.NOT_FOUND:
+            change_status(
+                stop.issue_id,
+                Status.CLOSED,
+                actor=actor,
+                public_text=lambda: _("The crew went there and did not find the problem."),
+                close_reason=CloseReason.NOT_REPRODUCIBLE,
+                internal_note=note,
+            )
+        else:
+            change_status(
+                stop.issue_id,
+                Status.ASSIGNED,
+                actor=actor,
+                public_text=lambda: (
+                    _(
                         "The crew could not fix it today (%(reason)s). "
                         "It goes back to the department to be scheduled again."
                     )
-                    % {"reason": label},
-                    internal_note=note,
-                )
+                    % {"reason": CannotFix(reason).label}
+                ),
+                internal_note=note,
+            )
     return stop
 
 

@@ -18,6 +18,7 @@ from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Point
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from geo.importer import import_roads, load_territory
 from geo.models import Department, Depot, ExternalBody, Municipality, RoadSegment
@@ -33,6 +34,7 @@ from reports.demo.pictures import demo_photo
 from reports.models import Category, CategoryGroup, Issue, Question, Report, Status, TimelineEntry
 from reports.photos import ProcessedPhoto, process_upload
 from reports.sla import add_working_days
+from reports.texts import entry_fields
 from routing.models import Crew
 
 DEMO_EXTRACT = Path(settings.BASE_DIR) / "fixtures" / "osm" / "helsinki.osm.pbf"
@@ -366,8 +368,10 @@ def _record_outcome(issue: Issue, outcome: Outcome) -> None:
             TimelineEntry(
                 kind=TimelineEntry.Kind.ASSIGNED,
                 status=Status.ASSIGNED,
-                text=f"Presa in carico da: {department}.",
-                data={"department": issue.department_id},
+                **entry_fields(
+                    lambda: _("Taken in charge by %(department)s.") % {"department": department},
+                    {"department": issue.department_id},
+                ),
             ),
         ),
         (
