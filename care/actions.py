@@ -78,8 +78,10 @@ def reopen_after_rating(issue_id: int, reporter_id: int, note: str) -> None:
                 public_text=lambda: _(
                     "A citizen says the problem is still there: the issue is reopened."
                 ),
-                internal_note=_("Reopened by a citizen after rating %(stars)s/5: %(note)s")
-                % {"stars": rating.stars, "note": note.strip() or "-"},
+                internal_note=lambda: (
+                    _("Reopened by a citizen after rating %(stars)s/5: %(note)s")
+                    % {"stars": rating.stars, "note": note.strip() or "-"}
+                ),
                 data={"reopened_by_citizen": True},
             )
         except TransitionRefused as refused:

@@ -15,10 +15,12 @@ from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 
 from clustering.match import Candidate, MatchParams
-from geo.units import haversine_m, local_xy_m
+from geo.units import EARTH_RADIUS_M, haversine_m, local_xy_m
 from reports.models import Category, Issue, Photo, Report
 
-METRES_PER_DEGREE_LAT = 111_320.0
+# On the sphere of ST_DWithin(..., use_spheroid=false) and geo.units.haversine_m: the lock
+# cells must cover the whole search circle (111,320 m, the equator's, made them 0.1% short).
+METRES_PER_DEGREE_LAT = math.radians(1) * EARTH_RADIUS_M
 # Advisory-lock cells: about 220 m a side in Italy. Any size is correct (a submission locks
 # every cell its search square touches); bigger cells mean fewer locks, more contention.
 LOCK_CELL_LAT_DEG = 0.002

@@ -45,7 +45,10 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # The address people reach the site at, for links in e-mails and open data (no request to read
 # it from). In development, where `make run` serves (bin/serve binds HOST:PORT); in production
 # nothing can guess it, so it must be given.
-DEV_SITE_URL = f"http://{env.str('HOST', default='127.0.0.1')}:{env.int('PORT', default=8000)}"
+# A wildcard bind address (HOST=0.0.0.0 to serve the LAN) is no address to link to.
+_dev_host = env.str("HOST", default="127.0.0.1")
+_dev_host = "127.0.0.1" if _dev_host in ("0.0.0.0", "::", "[::]", "") else _dev_host
+DEV_SITE_URL = f"http://{_dev_host}:{env.int('PORT', default=8000)}"
 SITE_URL = env.str("SITE_URL", default="" if PRODUCTION else DEV_SITE_URL).rstrip("/")
 
 if PRODUCTION:
@@ -412,6 +415,9 @@ EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+# Seconds a mail server may take to answer. smtplib waits for ever by default, and some sends
+# happen under row locks (an escalation sweep holds its recipient's issues while it sends).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="segnala@localhost")
 # Staff pages (the back office, the crew's route page...) send people without a session here.
 LOGIN_URL = "login"

@@ -265,6 +265,8 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
     label = serializers.CharField(source="get_kind_display")
     status_label = serializers.CharField(source="get_status_display")
     close_reason_label = serializers.CharField(source="get_close_reason_display")
+    # In the request's language when Segnala wrote it (reports.texts), as typed otherwise.
+    text = serializers.CharField(source="shown_text", read_only=True)
 
     class Meta:
         model = TimelineEntry

@@ -49,17 +49,17 @@ def change_status(
     actor: Actor,
     public_text: str | Sentence = "",
     close_reason: CloseReason | None = None,
-    internal_note: str = "",
+    internal_note: str | Sentence = "",
     data: dict[str, Any] | None = None,
     expected_version: int | None = None,
     now: dt.datetime | None = None,
 ) -> TimelineEntry:
     """Move an issue to `status` and tell its followers; return the public timeline entry.
 
-    `public_text` is what a person wrote, or a sentence Segnala writes (a function: it is
-    written in every language, reports.texts). Closing needs a close_reason; any other status
-    clears it. Raise TransitionRefused for an issue merged into another one (its followers
-    follow the other issue now).
+    `public_text` and `internal_note` are what a person wrote, or a sentence Segnala writes (a
+    function: it is written in every language, reports.texts). Closing needs a close_reason;
+    any other status clears it. Raise TransitionRefused for an issue merged into another one
+    (its followers follow the other issue now).
     """
     now = now or timezone.now()
     if status == Status.CLOSED and close_reason is None:
@@ -351,7 +351,7 @@ def _public_entry(
 def _internal_note(
     issue: Issue,
     actor: Actor,
-    text: str,
+    text: str | Sentence,
     now: dt.datetime,
     kind: TimelineEntry.Kind = TimelineEntry.Kind.INTERNAL_NOTE,
 ) -> TimelineEntry:
@@ -360,6 +360,6 @@ def _internal_note(
         kind=kind,
         public=False,
         actor=account(actor),
-        text=text,
         created_at=now,
+        **(entry_fields(text) if callable(text) else {"text": text}),
     )

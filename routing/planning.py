@@ -222,6 +222,10 @@ def _store(
     crew_by_id = {str(crew.pk): crew for crew in crews}
     node_of = {stop.id: node for stop, node in zip(problem.stops, problem.stop_nodes, strict=True)}
     with transaction.atomic():
+        # One store per department at a time: two plans solved at once (a double click on
+        # "Plan the routes") both superseded only the plan before them and stayed current.
+        # Waiting here, the second supersedes the first's plan too.
+        Department.objects.select_for_update().get(pk=department.pk)
         RoutePlan.objects.filter(department=department, date=day, superseded=False).update(
             superseded=True
         )

@@ -2,6 +2,7 @@
 (real PostGIS, the real planner)."""
 
 import datetime as dt
+import threading
 from typing import Any
 
 import pytest
@@ -150,3 +151,46 @@ def test_the_queue_map_links_its_coordinator_to_the_plan_form(
     html: Any = coordinator.get(f"/departments/{territory.roads.pk}/map/").content.decode()
 
     assert f'href="/crew/#plan-{territory.roads.pk}"' in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_plans_solved_at_once_leave_one_current_plan(
+    territory: Territory, crew: Crew, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A double click on "Plan the routes": both solve, then both store, on two connections.
+    Each superseded only the plans before it, so both stayed current."""
+    from django.db import connection
+
+    import routing.planning
+
+    for i in range(3):
+        report(moved(INSIDE, metres_north=150 * i, metres_east=80 * i))
+    both_solved = threading.Barrier(2, timeout=30)
+    solve = routing.planning.solve
+
+    def solve_then_wait(problem: Any) -> Any:
+        plan = solve(problem)
+        both_solved.wait()  # the two stores start together
+        return plan
+
+    monkeypatch.setattr(routing.planning, "solve", solve_then_wait)
+    errors: list[BaseException] = []
+
+    def plan() -> None:
+        try:
+            routing.planning.plan_routes(territory.roads, timezone.localdate(), time_limit_s=0.2)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=plan) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+    plans = RoutePlan.objects.filter(department=territory.roads, date=timezone.localdate())
+    assert plans.count() == 2
+    assert plans.filter(superseded=False).count() == 1

@@ -28,6 +28,14 @@ def test_development_links_point_where_make_run_serves() -> None:
     assert result.stdout.strip() == "http://192.168.1.20:8123"
 
 
+def test_a_wildcard_bind_address_links_to_loopback() -> None:
+    """HOST=0.0.0.0 serves the LAN; http://0.0.0.0:8123/ in an e-mail leads nowhere."""
+    for wildcard in ("0.0.0.0", "::"):
+        assert settings_site_url(HOST=wildcard, PORT="8123").stdout.strip() == (
+            "http://127.0.0.1:8123"
+        )
+
+
 def test_development_without_host_and_port_links_to_the_default_address() -> None:
     assert settings_site_url().stdout.strip() == "http://127.0.0.1:8000"
 

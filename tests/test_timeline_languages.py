@@ -61,6 +61,10 @@ def test_a_merge_reads_in_the_language_of_each_page_and_each_follower(
     assert SAME_PROBLEM["it"].format(target) in page(f"/issues/{source}/", "it")
     assert "the same problem: its reports are here now" in page(f"/issues/{target}/", "en")
     assert "riguardava lo stesso problema" in page(f"/issues/{target}/", "it")
+    for language in ("en", "it"):
+        api = APIClient().get(f"/api/v1/issues/{source}/", HTTP_ACCEPT_LANGUAGE=language)
+        texts = [entry["text"] for entry in api.json()["timeline"]]
+        assert SAME_PROBLEM[language].format(target) in texts
 
 
 def test_a_status_sentence_reaches_each_follower_and_open311_in_their_language(
@@ -89,6 +93,25 @@ def test_a_status_sentence_reaches_each_follower_and_open311_in_their_language(
     )
     assert "Una squadra è sul posto" in updates.content.decode()
     assert "A crew is on site and working on it." in page(f"/issues/{issue}/", "en")
+
+
+def test_an_internal_note_segnala_writes_is_kept_in_every_language(territory: Territory) -> None:
+    issue = report(INSIDE, ENGLISH, "en", "Deep pothole by the kerb")
+
+    with translation.override("en"):  # a citizen's English request, as a reopening's
+        change_status(
+            issue,
+            Status.ASSIGNED,
+            actor=None,
+            internal_note=lambda: (
+                translation.gettext("Reopened by a citizen after rating %(stars)s/5: %(note)s")
+                % {"stars": 1, "note": "still there"}
+            ),
+        )
+
+    note = TimelineEntry.objects.get(issue_id=issue, kind=TimelineEntry.Kind.INTERNAL_NOTE)
+    assert note.data["texts"]["it"].startswith("Riaperta da un cittadino")
+    assert note.data["texts"]["en"] == "Reopened by a citizen after rating 1/5: still there"
 
 
 def test_what_a_person_typed_stays_as_typed_in_every_language(territory: Territory) -> None:
