@@ -515,6 +515,13 @@ def _do(request: HttpRequest, issue: Issue, action: str) -> int:
         if target is None or not roles.allowed(user, Verb.MERGE, target):
             raise FormInvalid([_("Issue %(id)s does not exist or is not yours.") % {"id": into}])
         with transaction.atomic():
+            # Both rows in id order first, as merge_issues and the escalation sweep lock
+            # theirs: the source alone first could deadlock with a sweep holding the target.
+            list(
+                Issue.objects.select_for_update()
+                .filter(pk__in=[issue.pk, target.pk])
+                .order_by("pk")
+            )
             workflow.lock_issue(issue.pk, version)
             merge_issues(issue, target, actor=user)
         return target.pk
