@@ -104,10 +104,7 @@ def plan_routes(
         now_s=int((now - midnight).total_seconds()) if now and now.date() == day else None,
     )
     plan = solve(problem)
-    stored = _store(department, day, problem, plan, matrices, graph, issues, crews, midnight)
-    if previous is not None:
-        _carry_work_under_way(previous, stored)
-    return stored
+    return _store(department, day, problem, plan, matrices, graph, issues, crews, midnight)
 
 
 def plan_day(
@@ -226,6 +223,9 @@ def _store(
         # "Plan the routes") both superseded only the plan before them and stayed current.
         # Waiting here, the second supersedes the first's plan too.
         Department.objects.select_for_update().get(pk=department.pk)
+        # The plan in force now, read under the lock: another plan may have been stored while
+        # this one was solved.
+        replaced = current_plan(department, day)
         RoutePlan.objects.filter(department=department, date=day, superseded=False).update(
             superseded=True
         )
@@ -266,6 +266,10 @@ def _store(
             LeftOut(plan=stored, issue=by_id[left.stop_id], reason=left.reason)
             for left in plan.left_out
         )
+        if replaced is not None:
+            # In the same transaction: a crew's tap on the replaced plan waits for it, then
+            # is refused as re-planned (routing.actions), so no start falls between the two.
+            _carry_work_under_way(replaced, stored)
     return stored
 
 

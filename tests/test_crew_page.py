@@ -412,3 +412,32 @@ def test_the_distance_is_written_in_the_readers_language(
 
     assert "10,1 km" in italian and "10.1 km" not in italian
     assert "10.1 km to drive" in english
+
+
+def test_a_replan_carries_the_work_started_on_a_plan_stored_while_it_was_solved(
+    territory: Territory, crew: Crew, phone: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plan in force is read again when the new one is stored: a plan stored (and a stop
+    started on it) while this one was being solved is the one replaced and carried from."""
+    import routing.planning
+
+    first = todays_route(territory, count=2)
+    solve = routing.planning.solve
+    meanwhile: list[RouteStop] = []
+
+    def solve_while_another_is_stored(problem: Any) -> Any:
+        plan = solve(problem)
+        if not meanwhile:  # once: a colleague's plan is stored, and its first stop started
+            monkeypatch.setattr(routing.planning, "solve", solve)
+            other = plan_routes(territory.roads, timezone.localdate(), time_limit_s=0.3)
+            meanwhile.append(other.routes.get().stops.get(position=1))
+            act(phone, meanwhile[0], "start")
+        return plan
+
+    monkeypatch.setattr(routing.planning, "solve", solve_while_another_is_stored)
+    last = plan_routes(territory.roads, timezone.localdate(), time_limit_s=0.3)
+
+    assert RoutePlan.objects.filter(superseded=False).get() == last
+    assert first.stops.filter(state=RouteStop.State.IN_PROGRESS).count() == 0
+    carried = last.routes.get().stops.get(issue_id=meanwhile[0].issue_id)
+    assert carried.state == RouteStop.State.IN_PROGRESS
