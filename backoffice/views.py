@@ -154,6 +154,9 @@ def queue(request: HttpRequest) -> HttpResponse:
             "can_act": roles.can(request.user, Verb.ACT),
             "can_intake": roles.can(request.user, Verb.INTAKE),
             "can_stats": roles.can(request.user, Verb.STATS),
+            # The reports' CSV (insights.views.staff_export) asks for this verb; operators may
+            # not open the statistics page, its only other link.
+            "can_export": roles.can(request.user, Verb.VIEW),
             "map_departments": [
                 d
                 for d in departments
