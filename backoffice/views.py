@@ -7,6 +7,7 @@ and clustering.actions, which check the version the person saw and write the aud
 """
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,7 +42,7 @@ from backoffice.forms import (
     TextForm,
 )
 from backoffice.forwarding import forward_issue
-from backoffice.models import ResponseTemplate, Role, SavedFilter
+from backoffice.models import AuditEntry, ResponseTemplate, Role, SavedFilter
 from backoffice.queue import QueueFilter, filtered
 from backoffice.roles import Verb
 from care.models import Qualification
@@ -51,6 +52,7 @@ from config.ids import parse_id
 from geo.models import Department
 from geo.querysets import map_start
 from maps_static.views import priority_colour
+from privacy.descriptions import KEEPING_ACTIONS, SHA256_HEX
 from reports import workflow
 from reports.models import (
     OPEN_STATUSES,
@@ -152,6 +154,9 @@ def queue(request: HttpRequest) -> HttpResponse:
             "can_act": roles.can(request.user, Verb.ACT),
             "can_intake": roles.can(request.user, Verb.INTAKE),
             "can_stats": roles.can(request.user, Verb.STATS),
+            # The reports' CSV (insights.views.staff_export) asks for this verb; operators may
+            # not open the statistics page, its only other link.
+            "can_export": roles.can(request.user, Verb.VIEW),
             "map_departments": [
                 d
                 for d in departments
@@ -250,6 +255,9 @@ def issue_page(request: HttpRequest, pk: int) -> HttpResponse:
         reports = reports.select_related("reporter")
     listed = list(reports)
     label_answers(listed)
+    if contacts:
+        # The same right as the reporter's contact: the text as typed may hold them.
+        show_typed_descriptions(listed)
     timeline = list(TimelineEntry.objects.filter(issue=issue).select_related("actor"))
     for entry in timeline:
         # A photo a citizen sent with an Open311 update (open311.actions), in any storage.
@@ -339,6 +347,40 @@ def reliability_line(explained: Any) -> str:
         "lowest weight is %(weight)s (1: counted as given, less: counts less).",
         qualified,
     ) % {"n": qualified, "weight": number_format(float(found.get("lowest_weight", 1)), 2)}
+
+
+def show_typed_descriptions(reports: Sequence[Report]) -> None:
+    """Give each report `typed_description`: its description as the citizen typed it, or "".
+
+    The text as typed is the oldest audit entry keeping one of the report's descriptions (the
+    contact details hidden at submission, or the first moderation edit). Nothing when that
+    entry keeps only a hash (MODERATION_KEEP_ORIGINALS off, or the person's data erased), when
+    it is the public text anyway, or when no entry exists. One query however many reports.
+    """
+    oldest = (
+        AuditEntry.objects.filter(
+            action__in=KEEPING_ACTIONS,
+            object_type="reports.report",
+            object_id__in=[str(report.pk) for report in reports],
+        )
+        .order_by("object_id", "created_at", "pk")
+        .distinct("object_id")  # PostgreSQL's DISTINCT ON: the oldest entry of each report
+        .values_list("object_id", "before")
+    )
+    typed = {
+        object_id: before.get("description") if isinstance(before, dict) else None
+        for object_id, before in oldest
+    }
+    for report in reports:
+        text = typed.get(str(report.pk))
+        shown = (
+            text
+            if isinstance(text, str)
+            and not re.fullmatch(SHA256_HEX, text)
+            and text != report.description
+            else ""
+        )
+        setattr(report, "typed_description", shown)  # noqa: B010
 
 
 def label_answers(reports: Sequence[Report]) -> None:

@@ -1,12 +1,18 @@
 """Configuration (groups, categories, questions) and a read-mostly view of reports and issues.
 
-Issues and reports change state only through reports.actions (the back office); the admin here
-lets administrators inspect them and edit configuration.
+Issues and reports change state only through reports.actions and reports.workflow (the back
+office); the admin here lets administrators inspect them and edit configuration. An issue's
+category and department are read only in its change form for that reason.
 """
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from leaflet.admin import LeafletGeoAdmin
@@ -160,3 +166,49 @@ class IssueAdmin(LeafletGeoAdmin):
     ]
     inlines = [TimelineInline]
     actions = [merge_into_oldest]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Issue | None = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            # A changed category or department must go through reports.workflow (recategorise,
+            # reassign): deadlines, assignment rules, the categories the municipality handles,
+            # the timeline and the audit log. A bare save here skipped all of them.
+            fields += WORKFLOW_FIELDS
+        return fields
+
+    def get_form(
+        self, request: HttpRequest, obj: Issue | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm]:
+        if obj is not None:
+            kwargs["help_texts"] = {**kwargs.get("help_texts", {}), **workflow_help(obj)}
+        return super().get_form(request, obj, change, **kwargs)
+
+
+# Read only in the admin's change form: the back office's actions change them.
+WORKFLOW_FIELDS = ["category", "department"]
+
+
+def workflow_help(issue: Issue) -> dict[str, str]:
+    """The help texts of WORKFLOW_FIELDS: which back-office action changes each, and a link."""
+    page = reverse("office-issue", args=[issue.pk])
+    return {
+        "category": format_html(
+            '{} <a href="{}">{}</a>',
+            _(
+                "Change it with “Change the category” on the issue's back-office page: the "
+                "assignment rules choose the department, the deadline follows, and the "
+                "timeline and audit log record it."
+            ),
+            page,
+            _("Open the issue in the back office"),
+        ),
+        "department": format_html(
+            '{} <a href="{}">{}</a>',
+            _(
+                "Change it with “Another department” on the issue's back-office page: the "
+                "reason is noted, and the timeline and audit log record it."
+            ),
+            page,
+            _("Open the issue in the back office"),
+        ),
+    }
