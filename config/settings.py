@@ -47,7 +47,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # nothing can guess it, so it must be given.
 # A wildcard bind address (HOST=0.0.0.0 to serve the LAN) is no address to link to.
 _dev_host = env.str("HOST", default="127.0.0.1")
-_dev_host = "127.0.0.1" if _dev_host in ("0.0.0.0", "::", "[::]", "") else _dev_host
+WILDCARD_HOSTS = ("0.0.0.0", "::", "[::]", "")  # noqa: S104 - compared with, never bound
+_dev_host = "127.0.0.1" if _dev_host in WILDCARD_HOSTS else _dev_host
 DEV_SITE_URL = f"http://{_dev_host}:{env.int('PORT', default=8000)}"
 SITE_URL = env.str("SITE_URL", default="" if PRODUCTION else DEV_SITE_URL).rstrip("/")
 
