@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -139,30 +139,46 @@ def may_qualify(user: Any, issue: Issue) -> bool:
     return role_of(user) == Role.CREW and allowed(user, Verb.VIEW, issue)
 
 
+def _back(request: HttpRequest, report: Report) -> HttpResponse:
+    """Go back to the page the form was on (its `next`), else to the report's issue page."""
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = reverse("office-issue", args=[report.issue_id])
+    return redirect(target)
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def qualify(request: HttpRequest, report_id: int) -> HttpResponse:
-    """Record a verdict on a report from the partial care/_qualify_form.html."""
+    """Record a verdict on a report from the partial care/_qualify_form.html.
+
+    Whatever happens, the person is back on the page the form was on with a message, or
+    sees the site's 404 or 403 page: never a bare text page.
+    """
     # Outside the user's scope the report is not found, as everywhere in the back office.
     report = get_object_or_404(
         Report.objects.select_related("issue").filter(issue__in=visible_issues(request.user)),
         pk=report_id,
     )
+    if request.method == "GET":
+        # A form sent after the session expired comes back here from the login page as a GET:
+        # nothing was recorded, so show the issue again rather than a blank 405.
+        return redirect("office-issue", report.issue_id)
     if not may_qualify(request.user, report.issue):
-        return HttpResponseForbidden(_("You may not qualify reports of this issue."))
+        reason = _("You may not qualify reports of this issue.")
+        return render(request, "403.html", {"reason": reason}, status=403)
     form = QualifyForm(request.POST)
     if not form.is_valid():
-        return HttpResponse(_("Choose one of the verdicts."), status=400)
+        messages.error(request, _("Choose one of the verdicts."))
+        return _back(request, report)
     try:
         qualify_report(report.pk, request.user, form.cleaned_data["verdict"])
     except CareRefused as refused:
-        return HttpResponse(str(refused), status=400)
+        messages.error(request, str(refused))
+        return _back(request, report)
     messages.success(
         request,
         _("Report %(code)s qualified: %(verdict)s.")
         % {"code": report.tracking_code, "verdict": Verdict(form.cleaned_data["verdict"]).label},
     )
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        target = reverse("office-issue", args=[report.issue_id])
-    return redirect(target)
+    return _back(request, report)

@@ -456,6 +456,8 @@ SPECTACULAR_SETTINGS = {
 # deployment to turn on once HTTPS works end to end (they are hard to take back).
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
+# A refused form gets the site's page in the person's language (Django's is bare English).
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
