@@ -120,7 +120,7 @@ def test_who_may_qualify_a_report(territory: Territory) -> None:
     assert manager.post(path, {"verdict": "fake"}).status_code == 403
     assert not Qualification.objects.exists()
     assert crew.post(other_path, {"verdict": "fake"}).status_code == 404  # not on its routes
-    assert crew.post(path, {"verdict": "lies"}).status_code == 400
+    assert crew.post(path, {"verdict": "lies"}).status_code == 302  # back with a message
     done = crew.post(path, {"verdict": "accurate", "next": "/crew/"})
     assert done.status_code == 302 and done["Location"] == "/crew/"
     roads = staff(Role.COORDINATOR, "capo-strade", department=territory.roads)
