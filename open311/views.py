@@ -477,6 +477,7 @@ def _update_contact(params: Any, problems: list[str]) -> Contact:
     )
 
 
+@csrf_exempt  # as every Open311 endpoint: a POST to an unknown path is a 404, not a CSRF 403
 def not_found(request: HttpRequest, rest: str) -> HttpResponse:
     fmt = "xml" if rest.endswith(".xml") else "json"
     return errors(fmt, 404, _("No such Open311 resource: /%(path)s.") % {"path": rest})

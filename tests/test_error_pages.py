@@ -162,9 +162,11 @@ def test_open311_keeps_its_xml_and_json_refusals(
     assert refused.status_code == 403
     assert "xml" in refused["Content-Type"]
     assert refused.content.startswith(b"<?xml")
-    # Its catch-all is not CSRF-exempt: a POST there is refused in its formats, not in HTML.
+    # Its catch-all answers an unknown path with its own 404, in its formats, POST or not
+    # (CSRF-exempt as every Open311 endpoint: it was a CSRF 403 in HTML).
     client = Client(enforce_csrf_checks=True)
-    assert client.post(f"{BASE}/nothing.xml").content.startswith(b"<?xml")
+    unknown = client.post(f"{BASE}/nothing.xml")
+    assert unknown.status_code == 404 and unknown.content.startswith(b"<?xml")
     answer = client.post(f"{BASE}/nothing.json")
-    assert answer.status_code == 403
-    assert answer.json()[0]["code"] == "403"
+    assert answer.status_code == 404
+    assert answer.json()[0]["code"] == "404"
