@@ -192,11 +192,27 @@ def drafts_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 def discard_draft(request: HttpRequest, pk: int) -> HttpResponseRedirect:
     """Set aside a message that is not a report (spam, a question for another office)."""
-    draft = get_object_or_404(Draft, pk=pk, report__isnull=True)
+    draft = get_object_or_404(Draft, pk=pk)
     with transaction.atomic():
-        Draft.objects.filter(pk=draft.pk).update(discarded=True)
-        record(request.user, "draft.discard", draft)
-    messages.success(request, _("Message set aside."))
+        # Only a draft still waiting: one filed meanwhile (a colleague's form committing
+        # between the read above and this update) stays a report, never marked set aside.
+        updated = Draft.objects.filter(pk=draft.pk, report__isnull=True, discarded=False).update(
+            discarded=True
+        )
+        if updated:
+            record(request.user, "draft.discard", draft)
+    if updated:
+        messages.success(request, _("Message set aside."))
+        return redirect("office-drafts")
+    draft.refresh_from_db()
+    if draft.report_id is not None:
+        messages.error(
+            request,
+            _("This e-mail was filed meanwhile, as report %(code)s: it was not set aside.")
+            % {"code": Report.objects.get(pk=draft.report_id).tracking_code},
+        )
+    else:
+        messages.info(request, _("This e-mail was already set aside."))
     return redirect("office-drafts")
 
 
