@@ -7,16 +7,17 @@ issue's timeline says which ones are missing. The caller gets the tracking code 
 on the phone, and by e-mail when they give an address.
 """
 
+import json
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -33,7 +34,9 @@ from config.actors import account
 from config.ids import parse_id
 from geo.querysets import map_start
 from outbox.actions import enqueue
+from reports import catalogue
 from reports.actions import PhotoStorageError, submit_report
+from reports.answers import MAX_TEXT_ANSWER
 from reports.models import Category, Channel, Report, SubmissionKey, TimelineEntry
 from reports.photos import PhotoError, ProcessedPhoto, process_upload
 from reports.serializers import FiniteFloatField, ReportSubmissionSerializer
@@ -65,6 +68,10 @@ FIELD_LABELS = {
 # Where the summary's link for an error takes the operator: the input of the same name,
 # except for these two, which have none of their own.
 FIELD_ANCHORS = {"location": "intake-map", "answers": "category"}
+
+# A question's input is named "answer-<code>"; the hidden "questions_for" names the category
+# whose questions the form showed (intake.js keeps it in step with the category chosen).
+ANSWER_PREFIX = "answer-"
 
 
 class DegreesField(FiniteFloatField):
@@ -134,8 +141,28 @@ def intake_submit(request: HttpRequest) -> HttpResponse:
     if raw_key and not key:
         errors = {"key": [_("The form was out of date and nothing was filed: file it again.")]}
         return _render_form(request, draft, request.POST.dict(), errors=errors, status=400)
+    shown_for = request.POST.get("questions_for")
+    category_code = request.POST.get("category", "")
+    if "show_questions" in request.POST or (
+        shown_for is not None and shown_for != category_code and _has_questions(category_code)
+    ):
+        # Without JavaScript the questions shown are those of the category the page was drawn
+        # with: the operator chose another, so its questions are shown before anything is filed.
+        if "show_questions" not in request.POST:
+            messages.info(request, _("Ask the caller the questions of this category, then file."))
+        if request.FILES:  # a browser cannot put them back in the form
+            messages.info(request, _("The photos were not kept: choose them again."))
+        return _render_form(request, draft, request.POST.dict(), errors={})
     data = request.POST.copy()
     data.setlist("photo", cast(list[Any], request.FILES.getlist("photo")))
+    if shown_for is not None:
+        # The form's own fields; those of another category's questions are never sent as its.
+        answers = _typed_answers(request.POST) if shown_for == category_code else {}
+        if refused := _with_nul(answers):
+            return _render_form(
+                request, draft, request.POST.dict(), errors={"answers": refused}, status=400
+            )
+        data["answers"] = json.dumps(answers)
     form = IntakeSerializer(data=data)
     if not form.is_valid():
         return _render_form(request, draft, request.POST.dict(), errors=form.errors, status=400)
@@ -192,11 +219,27 @@ def drafts_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 def discard_draft(request: HttpRequest, pk: int) -> HttpResponseRedirect:
     """Set aside a message that is not a report (spam, a question for another office)."""
-    draft = get_object_or_404(Draft, pk=pk, report__isnull=True)
+    draft = get_object_or_404(Draft, pk=pk)
     with transaction.atomic():
-        Draft.objects.filter(pk=draft.pk).update(discarded=True)
-        record(request.user, "draft.discard", draft)
-    messages.success(request, _("Message set aside."))
+        # Only a draft still waiting: one filed meanwhile (a colleague's form committing
+        # between the read above and this update) stays a report, never marked set aside.
+        updated = Draft.objects.filter(pk=draft.pk, report__isnull=True, discarded=False).update(
+            discarded=True
+        )
+        if updated:
+            record(request.user, "draft.discard", draft)
+    if updated:
+        messages.success(request, _("Message set aside."))
+        return redirect("office-drafts")
+    draft.refresh_from_db()
+    if draft.report_id is not None:
+        messages.error(
+            request,
+            _("This e-mail was filed meanwhile, as report %(code)s: it was not set aside.")
+            % {"code": Report.objects.get(pk=draft.report_id).tracking_code},
+        )
+    else:
+        messages.info(request, _("This e-mail was already set aside."))
     return redirect("office-drafts")
 
 
@@ -244,6 +287,36 @@ def _draft_notice(raw: str) -> tuple[str, int | None]:
     if draft is not None and draft.discarded:
         return _("This e-mail was set aside as not a report: nothing was filed."), None
     return _("This e-mail is not among those waiting: nothing was filed."), None
+
+
+def _has_questions(category_code: str) -> bool:
+    found = catalogue.offer(category_code)  # any text: never a query with a NUL in it
+    return found is not None and bool(found.questions)
+
+
+def _typed_answers(post: QueryDict) -> dict[str, Any]:
+    """The answers typed in the form, by question code; the empty ones left out.
+
+    The validator (reports/answers.py) takes a list of keys for multiple choice and refuses
+    more than one value for the other kinds; a single value is given as a string.
+    """
+    answers: dict[str, Any] = {}
+    for name in post:
+        if not name.startswith(ANSWER_PREFIX):
+            continue
+        values = [v for v in post.getlist(name) if v.strip()]
+        if values:
+            answers[name.removeprefix(ANSWER_PREFIX)] = values[0] if len(values) == 1 else values
+    return answers
+
+
+def _with_nul(answers: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The answers holding a NUL, which PostgreSQL refuses in the report's JSON, by code."""
+    return {
+        code: [_("This answer holds a character that cannot be stored (NUL): type it again.")]
+        for code, value in answers.items()
+        if any("\x00" in v for v in (value if isinstance(value, list) else [value]))
+    }
 
 
 def _report_for_key(key: str) -> Report | None:
@@ -303,9 +376,21 @@ def _render_form(
     categories = (
         Category.objects.filter(active=True, handled_by_municipality=True)
         .select_related("group")
+        .prefetch_related("questions")
         .order_by("group__order", "order")
     )
     notice, notice_issue = _draft_notice(closed_draft) if closed_draft else ("", None)
+    chosen = str(values.get("category", ""))
+    # What was typed is kept only for the category the form showed it for.
+    typed = request.POST if request.POST.get("questions_for") == chosen else QueryDict()
+    answer_errors = _answer_errors(errors)
+    blocks = [
+        _question_block(category, chosen, typed, answer_errors)
+        for category in categories
+        if category.questions.all()
+    ]
+    shown = next((b for b in blocks if b["shown"]), None)
+    anchors = {q["code"]: (q["id"], q["label"]) for q in (shown["questions"] if shown else [])}
     return render(
         request,
         "backoffice/intake.html",
@@ -316,8 +401,11 @@ def _render_form(
             # A fresh key for each form shown: it files at most once.
             "form_key": uuid.uuid4().hex,
             "values": values,
-            "errors": list(_error_lines(errors)),
+            "errors": list(_error_lines(errors, questions=anchors)),
             "categories": categories,
+            "question_blocks": blocks,
+            "questions_shown": shown is not None,
+            "answer_max": MAX_TEXT_ANSWER,
             "channels": [
                 (Channel.PHONE, Channel.PHONE.label),
                 (Channel.COUNTER, Channel.COUNTER.label),
@@ -330,17 +418,67 @@ def _render_form(
     )
 
 
-def _error_lines(errors: Any, field: str = "") -> Iterator[tuple[str, str, str]]:
+def _question_block(
+    category: Category, chosen: str, typed: QueryDict, errors: Mapping[str, str]
+) -> dict[str, Any]:
+    """A category's questions as the form draws them, in the operator's language."""
+    shown = category.code == chosen
+    questions = []
+    for question in category.questions.all():
+        name = ANSWER_PREFIX + question.code
+        given = typed.getlist(name) if shown else []
+        input_id = f"answer-{category.code}-{question.code}"
+        questions.append(
+            {
+                "code": question.code,
+                "id": input_id,
+                "name": name,
+                "label": question.label,
+                "kind": question.kind,
+                "required": question.required,
+                "value": given[0] if given else "",
+                "choices": [
+                    {"key": key, "label": label, "id": f"{input_id}-{n}", "chosen": key in given}
+                    for n, (key, label) in enumerate(question.choice_labels())
+                ],
+                "error": errors.get(question.code, "") if shown else "",
+            }
+        )
+    return {"code": category.code, "shown": shown, "questions": questions}
+
+
+def _answer_errors(errors: Any) -> dict[str, str]:
+    """The validator's message for each question it refused, by question code."""
+    nested = errors.get("answers") if isinstance(errors, dict) else None
+    if not isinstance(nested, dict):
+        return {}
+    return {str(code): " ".join(_messages(found)) for code, found in nested.items()}
+
+
+def _messages(errors: Any) -> Iterable[str]:
+    if isinstance(errors, list | tuple):
+        return [str(e) for e in errors]
+    return [str(errors)]
+
+
+def _error_lines(
+    errors: Any, field: str = "", questions: Mapping[str, tuple[str, str]] | None = None
+) -> Iterator[tuple[str, str, str]]:
     """Flatten the serializer's errors into (input id, field label, message) lines.
 
-    A field's errors can nest: the answers by question, the photos by position.
+    A field's errors can nest: the answers by question (named by the question the form
+    shows, `questions`: code to input id and label), the photos by position.
     """
     if isinstance(errors, dict):
         for name, nested in errors.items():
-            yield from _error_lines(nested, field or str(name))
+            if field == "answers" and questions and str(name) in questions:
+                input_id, question = questions[str(name)]
+                yield from ((input_id, question, message) for message in _messages(nested))
+            else:
+                yield from _error_lines(nested, field or str(name), questions)
     elif isinstance(errors, list | tuple):
         for nested in errors:
-            yield from _error_lines(nested, field)
+            yield from _error_lines(nested, field, questions)
     else:
         label = FIELD_LABELS.get(field, "")
         anchor = FIELD_ANCHORS.get(field, field) if label else ""

@@ -1,5 +1,36 @@
 /* The switchboard's intake form (backoffice/templates/backoffice/intake.html): a click on the
- * map puts the pin and fills the coordinates; typing coordinates moves the pin. */
+ * map puts the pin and fills the coordinates; typing coordinates moves the pin; choosing a
+ * category shows its questions. */
+
+// The page draws every category's questions, those of the category chosen enabled; the others
+// are hidden and disabled, so that they are not sent. Without this script the operator asks
+// for the chosen category's questions with the "Show" button, and the server draws them.
+(function () {
+  "use strict";
+
+  const category = document.getElementById("category");
+  const shownFor = document.getElementById("questions-for");
+  const questions = document.getElementById("questions");
+  if (!category || !shownFor || !questions) return;
+  const showButton = document.getElementById("show-questions");
+  if (showButton) showButton.remove(); // not the form's default button when Enter is pressed
+
+  function show() {
+    let any = false;
+    questions.querySelectorAll(".question-block").forEach((block) => {
+      const chosen = block.dataset.category === category.value;
+      block.hidden = !chosen;
+      block.disabled = !chosen;
+      any = any || chosen;
+    });
+    questions.hidden = !any;
+    shownFor.value = category.value;
+  }
+
+  category.addEventListener("change", show);
+  show();
+})();
+
 (function () {
   "use strict";
 
