@@ -71,6 +71,11 @@ def _single(value: Any) -> str:
 def _clean(question: QuestionSpec, value: Any) -> Any:
     if question.kind == "text":
         text = _single(value)
+        if "\x00" in text:
+            # PostgreSQL cannot store NUL in text or jsonb: without this the insert failed (500).
+            raise ValueError(
+                _("This answer holds a character that cannot be stored (NUL): type it again.")
+            )
         if len(text) > MAX_TEXT_ANSWER:
             raise ValueError(_("Answer in at most %(n)d characters.") % {"n": MAX_TEXT_ANSWER})
         return text
