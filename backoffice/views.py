@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from backoffice import roles
+from backoffice import answers_edit, roles
 from backoffice.forms import (
     TEXT_MAX,
     BulkForm,
@@ -54,6 +54,7 @@ from geo.querysets import map_start
 from maps_static.views import priority_colour
 from privacy.descriptions import KEEPING_ACTIONS, SHA256_HEX
 from reports import workflow
+from reports.answers import MAX_TEXT_ANSWER
 from reports.models import (
     OPEN_STATUSES,
     Issue,
@@ -265,8 +266,11 @@ def issue_page(request: HttpRequest, pk: int) -> HttpResponse:
         setattr(entry, "photo_url", default_storage.url(photo) if photo else "")  # noqa: B010
     user = request.user
     refused, typed = take_typed(request, issue.pk)
+    answer_forms_for = roles.allowed(user, ANSWERS_VERB, issue)
+    if answer_forms_for:
+        answers_edit.answer_forms(listed, typed if refused == "answers" else None)
 
-    def again(*actions: str) -> dict[str, str] | None:
+    def again(*actions: str) -> dict[str, Any] | None:
         return typed if refused in actions else None
 
     return render(
@@ -293,6 +297,8 @@ def issue_page(request: HttpRequest, pk: int) -> HttpResponse:
             "forward_form": ForwardForm(initial=again("forward")),
             "moderation_text": (again("hide", "show") or {}).get("text", ""),
             "refused": refused,  # its <details> opens again
+            "may_answer": answer_forms_for,
+            "answer_max": MAX_TEXT_ANSWER,
             "templates": ResponseTemplate.objects.filter(active=True)
             .filter(Q(category__isnull=True) | Q(category=issue.category_id))
             .order_by("title"),
@@ -435,7 +441,10 @@ ACTIONS = {
     "hide": Verb.MODERATE,
     "show": Verb.MODERATE,
     "forward": Verb.FORWARD,
+    "answers": Verb.ACT,
 }
+# Completing a report's answers is editing the issue: the roles that reply and close it.
+ANSWERS_VERB = ACTIONS["answers"]
 
 
 @staff_required(Verb.VIEW)
@@ -457,6 +466,10 @@ def issue_action(request: HttpRequest, pk: int, action: str) -> HttpResponseRedi
         for error in exc.errors:
             messages.error(request, error)
         keep_typed(request, issue.pk, action)
+    except answers_edit.AnswersRefused as exc:
+        for error in exc.lines:
+            messages.error(request, error)
+        keep_typed(request, issue.pk, action, errors=exc.errors)
     else:
         messages.success(request, _("Done."))
         if not roles.visible_issues(request.user).filter(pk=target).exists():
@@ -484,8 +497,20 @@ def _typed_key(issue_id: int) -> str:
     return f"office-typed-{issue_id}"
 
 
-def keep_typed(request: HttpRequest, issue_id: int, action: str) -> None:
+def keep_typed(
+    request: HttpRequest, issue_id: int, action: str, errors: dict[str, str] | None = None
+) -> None:
     """Keep the fields typed in a refused action's form for the next showing of the issue."""
+    if action == "answers":
+        # One report's answers, named by their questions' codes, and the validator's messages
+        # to show next to them.
+        kept = {
+            "report": parse_id(request.POST.get("report")),
+            "answers": answers_edit.typed_answers(request.POST),
+            "errors": errors or {},
+        }
+        request.session[_typed_key(issue_id)] = {"action": action, "typed": kept}
+        return
     if action not in TYPED_FIELDS:
         return
     prefix, fields = TYPED_FIELDS[action]
@@ -496,10 +521,10 @@ def keep_typed(request: HttpRequest, issue_id: int, action: str) -> None:
     request.session[_typed_key(issue_id)] = {"action": action, "typed": typed}
 
 
-def take_typed(request: HttpRequest, issue_id: int) -> tuple[str, dict[str, str]]:
+def take_typed(request: HttpRequest, issue_id: int) -> tuple[str, dict[str, Any]]:
     """The refused action and its typed fields, once (then forgotten); ("", {}) if none."""
     kept = request.session.pop(_typed_key(issue_id), None)
-    if not isinstance(kept, dict) or kept.get("action") not in TYPED_FIELDS:
+    if not isinstance(kept, dict) or kept.get("action") not in [*TYPED_FIELDS, "answers"]:
         return "", {}
     return kept["action"], dict(kept.get("typed") or {})
 
@@ -584,6 +609,17 @@ def _do(request: HttpRequest, issue: Issue, action: str) -> int:
             body=data["body"],
             message=data["message"],
             due_at=due_at,
+            expected_version=version,
+        )
+    elif action == "answers":
+        report_id = parse_id(post.get("report"))
+        if report_id is None:
+            raise FormInvalid([_("That report is not in this issue any more.")])
+        answers_edit.complete_answers(
+            issue.pk,
+            report_id,
+            actor=user,
+            typed=answers_edit.typed_answers(post),
             expected_version=version,
         )
     elif action in ("hide", "show"):
