@@ -68,7 +68,10 @@ class MergeForm(forms.Form):
 
 class SplitForm(forms.Form):
     reports = forms.TypedMultipleChoiceField(
-        label=_("Reports about another problem"), coerce=int, choices=[]
+        label=_("Reports about another problem"),
+        coerce=int,
+        choices=[],
+        error_messages={"required": _("Choose the reports that are about another problem.")},
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

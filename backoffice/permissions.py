@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -27,7 +28,7 @@ def issue_for(request: Request, verb: Verb, pk: int) -> Issue:
     """Return the issue if the user may do `verb` on it; 404 outside their scope, 403 else."""
     issue = roles.visible_issues(request.user).filter(pk=pk).first()
     if issue is None:
-        raise Http404("No such issue.")
+        raise Http404(_("No such issue."))
     if not roles.allowed(request.user, verb, issue):
         raise PermissionDenied
     return issue
