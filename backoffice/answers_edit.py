@@ -11,20 +11,17 @@ from dataclasses import replace
 from typing import Any
 
 from django.db import transaction
-from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backoffice.audit import record
+from backoffice.questions import question_field, validator_input
 from config.actors import Actor, account
 from reports import workflow
-from reports.answers import MAX_TEXT_ANSWER, AnswersInvalid, validate_answers
+from reports.answers import AnswersInvalid, validate_answers
 from reports.catalogue import question_specs
 from reports.models import Question, Report, TimelineEntry
 from reports.texts import entry_fields
-
-# An answer's input is named "answer-<code>", as on the intake form; "report" names the report.
-ANSWER_PREFIX = "answer-"
 
 
 class AnswersRefused(Exception):
@@ -35,28 +32,6 @@ class AnswersRefused(Exception):
         super().__init__(errors)
         self.errors = errors
         self.lines = lines
-
-
-def typed_answers(post: QueryDict) -> dict[str, list[str]]:
-    """Every answer input of the form by question code, as typed (empty ones included).
-
-    Bounded, as kept in the session after a refusal: no more text than an answer may hold.
-    """
-    return {
-        name.removeprefix(ANSWER_PREFIX): [v[: MAX_TEXT_ANSWER + 1] for v in post.getlist(name)]
-        for name in list(post)[:100]
-        if name.startswith(ANSWER_PREFIX)
-    }
-
-
-def _raw(typed: Mapping[str, list[str]]) -> dict[str, Any]:
-    """The validator's input: one value as a string, several (multiple choice) as a list."""
-    raw: dict[str, Any] = {}
-    for code, values in typed.items():
-        given = [v for v in values if v.strip()]
-        if given:
-            raw[code] = given[0] if len(given) == 1 else given
-    return raw
 
 
 def complete_answers(
@@ -87,7 +62,7 @@ def complete_answers(
         # Required answers may wait, as at intake: the timeline says which.
         specs = [replace(spec, required=False) for spec in question_specs(report.category)]
         try:
-            cleaned = validate_answers(specs, _raw(typed))
+            cleaned = validate_answers(specs, validator_input(typed))
         except AnswersInvalid as exc:
             raise AnswersRefused(exc.errors, _refusal_lines(exc.errors, questions)) from None
         old = report.answers if isinstance(report.answers, dict) else {}
@@ -161,27 +136,13 @@ def answer_forms(reports: Sequence[Report], kept: Mapping[str, Any] | None) -> N
                 value = answers.get(question.code)
                 values = value if isinstance(value, list) else [value]
                 given = [str(v) for v in values if v is not None]
-            input_id = f"answers-{report.pk}-{question.code}"
-            shown.append(
-                {
-                    "id": input_id,
-                    "name": ANSWER_PREFIX + question.code,
-                    "label": question.label,
-                    "kind": question.kind,
-                    "required": question.required,
-                    "value": given[0] if given else "",
-                    "choices": [
-                        {
-                            "key": key,
-                            "label": label,
-                            "id": f"{input_id}-{n}",
-                            "chosen": key in given,
-                        }
-                        for n, (key, label) in enumerate(question.choice_labels())
-                    ],
-                    "error": str(errors.get(question.code, "")),
-                }
+            field = question_field(
+                question,
+                f"answers-{report.pk}-{question.code}",
+                given,
+                str(errors.get(question.code, "")),
             )
+            shown.append(field)
         setattr(report, "answer_questions", shown)  # noqa: B010
         setattr(report, "answers_refused", refused)  # noqa: B010
         # Its <details> opens by itself while a required answer waits (a phone report).

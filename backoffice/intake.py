@@ -28,6 +28,7 @@ from rest_framework import serializers
 from backoffice import tasks
 from backoffice.audit import record
 from backoffice.models import Draft
+from backoffice.questions import ANSWER_PREFIX, question_field, typed_answers, validator_input
 from backoffice.roles import Verb
 from backoffice.views import staff_required
 from config.actors import account
@@ -69,9 +70,8 @@ FIELD_LABELS = {
 # except for these two, which have none of their own.
 FIELD_ANCHORS = {"location": "intake-map", "answers": "category"}
 
-# A question's input is named "answer-<code>"; the hidden "questions_for" names the category
-# whose questions the form showed (intake.js keeps it in step with the category chosen).
-ANSWER_PREFIX = "answer-"
+# The questions' inputs are backoffice.questions'; the hidden "questions_for" names the
+# category whose questions the form showed (intake.js keeps it in step with the category).
 
 
 class DegreesField(FiniteFloatField):
@@ -157,12 +157,8 @@ def intake_submit(request: HttpRequest) -> HttpResponse:
     data.setlist("photo", cast(list[Any], request.FILES.getlist("photo")))
     if shown_for is not None:
         # The form's own fields; those of another category's questions are never sent as its.
-        answers = _typed_answers(request.POST) if shown_for == category_code else {}
-        if refused := _with_nul(answers):
-            return _render_form(
-                request, draft, request.POST.dict(), errors={"answers": refused}, status=400
-            )
-        data["answers"] = json.dumps(answers)
+        typed = typed_answers(request.POST) if shown_for == category_code else {}
+        data["answers"] = json.dumps(validator_input(typed))
     form = IntakeSerializer(data=data)
     if not form.is_valid():
         return _render_form(request, draft, request.POST.dict(), errors=form.errors, status=400)
@@ -294,31 +290,6 @@ def _has_questions(category_code: str) -> bool:
     return found is not None and bool(found.questions)
 
 
-def _typed_answers(post: QueryDict) -> dict[str, Any]:
-    """The answers typed in the form, by question code; the empty ones left out.
-
-    The validator (reports/answers.py) takes a list of keys for multiple choice and refuses
-    more than one value for the other kinds; a single value is given as a string.
-    """
-    answers: dict[str, Any] = {}
-    for name in post:
-        if not name.startswith(ANSWER_PREFIX):
-            continue
-        values = [v for v in post.getlist(name) if v.strip()]
-        if values:
-            answers[name.removeprefix(ANSWER_PREFIX)] = values[0] if len(values) == 1 else values
-    return answers
-
-
-def _with_nul(answers: Mapping[str, Any]) -> dict[str, list[str]]:
-    """The answers holding a NUL, which PostgreSQL refuses in the report's JSON, by code."""
-    return {
-        code: [_("This answer holds a character that cannot be stored (NUL): type it again.")]
-        for code, value in answers.items()
-        if any("\x00" in v for v in (value if isinstance(value, list) else [value]))
-    }
-
-
 def _report_for_key(key: str) -> Report | None:
     found = SubmissionKey.objects.filter(key=key).select_related("report").first()
     return found.report if found else None
@@ -423,27 +394,15 @@ def _question_block(
 ) -> dict[str, Any]:
     """A category's questions as the form draws them, in the operator's language."""
     shown = category.code == chosen
-    questions = []
-    for question in category.questions.all():
-        name = ANSWER_PREFIX + question.code
-        given = typed.getlist(name) if shown else []
-        input_id = f"answer-{category.code}-{question.code}"
-        questions.append(
-            {
-                "code": question.code,
-                "id": input_id,
-                "name": name,
-                "label": question.label,
-                "kind": question.kind,
-                "required": question.required,
-                "value": given[0] if given else "",
-                "choices": [
-                    {"key": key, "label": label, "id": f"{input_id}-{n}", "chosen": key in given}
-                    for n, (key, label) in enumerate(question.choice_labels())
-                ],
-                "error": errors.get(question.code, "") if shown else "",
-            }
+    questions = [
+        question_field(
+            question,
+            f"answer-{category.code}-{question.code}",
+            typed.getlist(ANSWER_PREFIX + question.code) if shown else [],
+            errors.get(question.code, "") if shown else "",
         )
+        for question in category.questions.all()
+    ]
     return {"code": category.code, "shown": shown, "questions": questions}
 
 

@@ -43,6 +43,7 @@ from backoffice.forms import (
 )
 from backoffice.forwarding import forward_issue
 from backoffice.models import AuditEntry, ResponseTemplate, Role, SavedFilter
+from backoffice.questions import typed_answers
 from backoffice.queue import QueueFilter, filtered
 from backoffice.roles import Verb
 from care.models import Qualification
@@ -506,7 +507,7 @@ def keep_typed(
         # to show next to them.
         kept = {
             "report": parse_id(request.POST.get("report")),
-            "answers": answers_edit.typed_answers(request.POST),
+            "answers": typed_answers(request.POST),
             "errors": errors or {},
         }
         request.session[_typed_key(issue_id)] = {"action": action, "typed": kept}
@@ -619,7 +620,7 @@ def _do(request: HttpRequest, issue: Issue, action: str) -> int:
             issue.pk,
             report_id,
             actor=user,
-            typed=answers_edit.typed_answers(post),
+            typed=typed_answers(post),
             expected_version=version,
         )
     elif action in ("hide", "show"):
