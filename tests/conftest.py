@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from routing.models import Crew
 from tests.browser import chromium  # noqa: F401 - one session-wide browser for all modules
 from tests.factories import Territory, make_territory
 
@@ -16,6 +17,18 @@ from tests.factories import Territory, make_territory
 @pytest.fixture
 def territory(db: None) -> Territory:
     return make_territory()
+
+
+@pytest.fixture
+def crew(territory: Territory) -> Crew:
+    """The roads department's crew, on shift all day, at its depot."""
+    return Crew.objects.create(
+        department=territory.roads,
+        name="Squadra A",
+        depot=territory.roads.depots.get(),
+        shift_start=dt.time(0, 0),
+        shift_end=dt.time(23, 59),
+    )
 
 
 @pytest.fixture

@@ -21,8 +21,9 @@ from tests.factories import INSIDE, Territory, moved
 EMAIL = "mariangela.esposito@example.org"
 
 
-def staff_client(role: Role, **profile: Any) -> Client:
-    user = get_user_model().objects.create_user(f"{role}-{len(profile)}", password="pw")
+def staff_client(role: Role, username: str = "", **profile: Any) -> Client:
+    """A logged-in client of a staff member with `role` (and profile fields)."""
+    user = get_user_model().objects.create_user(username or f"{role}-{len(profile)}", password="pw")
     StaffProfile.objects.create(user=user, role=role, **profile)
     client = Client()
     client.force_login(user)

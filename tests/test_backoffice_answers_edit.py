@@ -10,23 +10,16 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
-from backoffice.models import AuditEntry, Role, StaffProfile
+from backoffice.models import AuditEntry, Role
 from reports.models import Issue, Report, TimelineEntry
 from routing.models import Crew, CrewRoute, RoutePlan, RouteStop
 from tests.factories import INSIDE, Territory
-
-
-def staff_client(username: str, role: Role = Role.OPERATOR) -> Client:
-    user = get_user_model().objects.create_user(username, password="pw")
-    StaffProfile.objects.create(user=user, role=role)
-    client = Client()
-    client.force_login(user)
-    return client
+from tests.test_backoffice import staff_client
 
 
 @pytest.fixture
 def operator(territory: Territory) -> Client:
-    return staff_client("urp")
+    return staff_client(Role.OPERATOR, "urp")
 
 
 @pytest.fixture
@@ -128,7 +121,7 @@ def test_a_wrong_answer_is_refused_in_the_user_s_language_and_nothing_is_saved(
 def test_a_role_that_may_not_edit_the_issue_gets_403(
     territory: Territory, phone_report: Report, role: Role
 ) -> None:
-    client = staff_client("other", role)
+    client = staff_client(role, "other")
     if role == Role.CREW:  # the issue on the crew's route, so that the crew sees it at all
         crew = Crew.objects.create(
             department=territory.roads, name="A", depot=territory.roads.depots.get()
@@ -154,7 +147,9 @@ def test_a_stale_version_gets_the_usual_conflict_message_and_keeps_the_answers(
     operator: Client, phone_report: Report
 ) -> None:
     seen = Issue.objects.get(pk=phone_report.issue_id).version
-    staff_client("collega").post(f"/office/issues/{phone_report.issue_id}/take/", {"version": seen})
+    staff_client(Role.OPERATOR, "collega").post(
+        f"/office/issues/{phone_report.issue_id}/take/", {"version": seen}
+    )
 
     response = operator.post(
         f"/office/issues/{phone_report.issue_id}/answers/",

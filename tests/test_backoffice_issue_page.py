@@ -6,27 +6,19 @@ import html
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from backoffice.models import Role, StaffProfile
+from backoffice.models import Role
 from reports.models import Issue, Report, Status
 from tests.factories import INSIDE, Territory, moved
-
-
-def staff_client(username: str, role: Role = Role.OPERATOR) -> Client:
-    user = get_user_model().objects.create_user(username, password="pw")
-    StaffProfile.objects.create(user=user, role=role)
-    client = Client()
-    client.force_login(user)
-    return client
+from tests.test_backoffice import staff_client
 
 
 @pytest.fixture
 def operator(territory: Territory) -> Client:
-    return staff_client("urp")
+    return staff_client(Role.OPERATOR, "urp")
 
 
 def report(where: tuple[float, float] = INSIDE, **answers: Any) -> int:
@@ -125,7 +117,7 @@ def test_a_refused_reply_keeps_its_text_for_sending_again(
 ) -> None:
     issue = report()
     seen = Issue.objects.get(pk=issue).version
-    colleague = staff_client("collega")
+    colleague = staff_client(Role.OPERATOR, "collega")
     colleague.post(
         f"/office/issues/{issue}/reassign/",
         {"version": seen, "department": territory.lighting.pk, "reason": "Lampione."},
@@ -148,7 +140,7 @@ def test_a_refused_close_keeps_its_reason_and_text_and_opens_again(
 ) -> None:
     issue = report()
     seen = Issue.objects.get(pk=issue).version
-    staff_client("collega").post(f"/office/issues/{issue}/take/", {"version": seen})
+    staff_client(Role.OPERATOR, "collega").post(f"/office/issues/{issue}/take/", {"version": seen})
 
     refused = operator.post(
         f"/office/issues/{issue}/close/",

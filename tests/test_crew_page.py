@@ -1,7 +1,6 @@
 """The crew's route page and its buttons: each one moves the stop and the issue together,
 tells the issue's followers, and refuses what makes no sense (real PostGIS, real files)."""
 
-import datetime as dt
 import io
 import re
 from pathlib import Path
@@ -29,17 +28,6 @@ from tests.factories import INSIDE, Territory, jpeg_bytes, moved, stored_files
 pytestmark = pytest.mark.usefixtures("same_day")
 NAME, EMAIL, PHONE = "Mariangela Esposito", "mariangela.esposito@example.org", "+39 347 5550199"
 CREW_NOTE = "Il tombino accanto è rotto, serve la ditta esterna."
-
-
-@pytest.fixture
-def crew(territory: Territory) -> Crew:
-    return Crew.objects.create(
-        department=territory.roads,
-        name="Squadra A",
-        depot=territory.roads.depots.get(),
-        shift_start=dt.time(0, 0),
-        shift_end=dt.time(23, 59),
-    )
 
 
 @pytest.fixture

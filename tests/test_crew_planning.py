@@ -29,17 +29,6 @@ def coordinator_of(department: Department, name: str) -> Client:
     return client
 
 
-@pytest.fixture
-def crew(territory: Territory) -> Crew:
-    return Crew.objects.create(
-        department=territory.roads,
-        name="Squadra A",
-        depot=territory.roads.depots.get(),
-        shift_start=dt.time(0, 0),
-        shift_end=dt.time(23, 59),
-    )
-
-
 def plan_url(department: Department) -> str:
     return f"/departments/{department.pk}/routes/plan/"
 

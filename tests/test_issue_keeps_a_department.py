@@ -5,27 +5,23 @@ body it was never forwarded to (real PostGIS)."""
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.test import Client
 from rest_framework.test import APIClient
 
 from backoffice.forms import BulkForm, RecategoriseForm
 from backoffice.forwarding import forward_issue
-from backoffice.models import Role, StaffProfile
+from backoffice.models import Role
 from geo.models import Department, ExternalBody
 from reports import workflow
 from reports.models import Issue, Status
 from reports.workflow import TransitionRefused
 from tests.factories import INSIDE, Territory
+from tests.test_backoffice import staff_client
 
 
 @pytest.fixture
 def operator(territory: Territory) -> Client:
-    user = get_user_model().objects.create_user("urp", password="pw")
-    StaffProfile.objects.create(user=user, role=Role.OPERATOR)
-    client = Client()
-    client.force_login(user)
-    return client
+    return staff_client(Role.OPERATOR, "urp")
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """Route plans from a department's open issues: stored, re-planned, exported (real PostGIS)."""
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -31,17 +30,6 @@ def staff(db: None) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)
     return client
-
-
-@pytest.fixture
-def crew(territory: Territory) -> Crew:
-    return Crew.objects.create(
-        department=territory.roads,
-        name="Squadra A",
-        depot=territory.roads.depots.get(),
-        shift_start=dt.time(0, 0),
-        shift_end=dt.time(23, 59),
-    )
 
 
 def report(where: tuple[float, float], **extra: Any) -> int:
