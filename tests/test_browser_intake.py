@@ -11,9 +11,7 @@ import re
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.test import Client
 from playwright.sync_api import Browser, Page, expect
 
 from backoffice.models import Role, StaffProfile
@@ -30,12 +28,7 @@ TYPED = ("60,1709", "24,9434")
 def log_in(page: Page, base_url: str) -> None:
     user = get_user_model().objects.create_user("centralino", password="pw")
     StaffProfile.objects.create(user=user, role=Role.OPERATOR)
-    session = Client()
-    session.force_login(user)
-    cookie = session.cookies[settings.SESSION_COOKIE_NAME].value
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": base_url}]
-    )
+    browser.sign_in(page, base_url, user)
 
 
 def pin_inside_the_map(page: Page) -> bool:

@@ -9,9 +9,7 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.test import Client
 from playwright.sync_api import Browser, Page, expect
 
 from backoffice.models import Role, StaffProfile
@@ -25,12 +23,7 @@ pytestmark = pytest.mark.browser
 def log_in(page: Page, base_url: str) -> None:
     user = get_user_model().objects.create_user("centralino", password="pw")
     StaffProfile.objects.create(user=user, role=Role.OPERATOR)
-    session = Client()
-    session.force_login(user)
-    cookie = session.cookies[settings.SESSION_COOKIE_NAME].value
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": base_url}]
-    )
+    browser.sign_in(page, base_url, user)
 
 
 def test_the_questions_follow_the_category_and_the_answers_are_filed(
