@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backoffice.audit import record
-from backoffice.questions import question_field, validator_input
+from backoffice.questions import question_field, question_lead, validator_input
 from config.actors import Actor, account
 from reports import workflow
 from reports.answers import AnswersInvalid, validate_answers
@@ -75,7 +75,7 @@ def complete_answers(
         report.save(update_fields=["answers"])
         issue.version += 1  # the page's other forms were drawn with the answers as they were
         issue.save(update_fields=["version", "updated_at"])
-        _timeline_entry(issue.pk, report, [q for q in questions if q.code in changed], actor)
+        _timeline_entry(issue.pk, report, questions, changed, actor)
         record(
             actor,
             "report.answers",
@@ -87,9 +87,9 @@ def complete_answers(
 
 
 def _timeline_entry(
-    issue_id: int, report: Report, changed: Sequence[Question], actor: Actor
+    issue_id: int, report: Report, questions: Sequence[Question], changed: list[str], actor: Actor
 ) -> None:
-    questions = report.category.questions.all()
+    named = [q for q in questions if q.code in changed]
     missing = [q.code for q in questions if q.required and q.code not in report.answers]
     TimelineEntry.objects.create(
         issue_id=issue_id,
@@ -101,26 +101,28 @@ def _timeline_entry(
         **entry_fields(
             lambda: (
                 _("Answers of report %(code)s changed: %(questions)s.")
-                % {"code": report.tracking_code, "questions": "; ".join(q.label for q in changed)}
+                % {"code": report.tracking_code, "questions": "; ".join(q.label for q in named)}
             ),
             {
                 "report": report.pk,
-                "changed_answers": [q.code for q in changed],
+                "changed_answers": changed,
                 "missing_answers": missing,
             },
         ),
     )
 
 
-def answer_forms(reports: Sequence[Report], kept: Mapping[str, Any] | None) -> None:
+def answer_forms(
+    reports: Sequence[Report], asked: Sequence[Question], kept: Mapping[str, Any] | None
+) -> None:
     """Give each report `answer_questions`: its category's questions as the form draws them.
 
     Pre-filled with the report's answers, or with what was typed in a refused form (`kept`:
     the report, the typed answers and the validator's messages). Labels and options in the
-    reader's language. One query for the questions of every category among the reports.
+    reader's language. `asked`: the questions of every category among the reports.
     """
     by_category: dict[int, list[Question]] = {}
-    for question in Question.objects.filter(category_id__in={r.category_id for r in reports}):
+    for question in asked:
         by_category.setdefault(question.category_id, []).append(question)
     kept = kept or {}
     for report in reports:
@@ -152,9 +154,4 @@ def answer_forms(reports: Sequence[Report], kept: Mapping[str, Any] | None) -> N
 
 def _refusal_lines(errors: Mapping[str, str], questions: Sequence[Question]) -> list[str]:
     labels = {q.code: q.label for q in questions}
-    return [f"{_lead(labels.get(code, code))} {error}" for code, error in errors.items()]
-
-
-def _lead(label: str) -> str:
-    # "How big is it? Pick one...", "Depth (cm): Give a number.": as the page shows answers.
-    return label if label.endswith(("?", ":")) else f"{label}:"
+    return [f"{question_lead(labels.get(code, code))} {error}" for code, error in errors.items()]

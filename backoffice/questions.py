@@ -60,3 +60,9 @@ def question_field(
         ],
         "error": error,
     }
+
+
+def question_lead(label: str) -> str:
+    """A question's label before its answer or message: "How big is it? Small", "Depth (cm):
+    12". A label that ends as a question or a colon needs no colon."""
+    return label if label.endswith(("?", ":")) else f"{label}:"

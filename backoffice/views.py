@@ -7,7 +7,6 @@ and clustering.actions, which check the version the person saw and write the aud
 """
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -42,8 +41,8 @@ from backoffice.forms import (
     TextForm,
 )
 from backoffice.forwarding import forward_issue
-from backoffice.models import AuditEntry, ResponseTemplate, Role, SavedFilter
-from backoffice.questions import typed_answers
+from backoffice.models import ResponseTemplate, Role, SavedFilter
+from backoffice.questions import question_lead, typed_answers
 from backoffice.queue import QueueFilter, filtered
 from backoffice.roles import Verb
 from care.models import Qualification
@@ -53,7 +52,7 @@ from config.ids import parse_id
 from geo.models import Department
 from geo.querysets import map_start
 from maps_static.views import priority_colour
-from privacy.descriptions import KEEPING_ACTIONS, SHA256_HEX
+from privacy.descriptions import typed_descriptions
 from reports import workflow
 from reports.answers import MAX_TEXT_ANSWER
 from reports.models import (
@@ -158,7 +157,6 @@ def queue(request: HttpRequest) -> HttpResponse:
             "can_stats": roles.can(request.user, Verb.STATS),
             # The reports' CSV (insights.views.staff_export) asks for this verb; operators may
             # not open the statistics page, its only other link.
-            "can_export": roles.can(request.user, Verb.VIEW),
             "map_departments": [
                 d
                 for d in departments
@@ -256,10 +254,14 @@ def issue_page(request: HttpRequest, pk: int) -> HttpResponse:
     if contacts:
         reports = reports.select_related("reporter")
     listed = list(reports)
-    label_answers(listed)
-    if contacts:
-        # The same right as the reporter's contact: the text as typed may hold them.
-        show_typed_descriptions(listed)
+    # The questions of every category among the reports, once: for the answers in words
+    # and for the forms completing them.
+    questions = list(Question.objects.filter(category_id__in={r.category_id for r in listed}))
+    label_answers(listed, questions)
+    # The same right as the reporter's contact: the text as typed may hold them.
+    typed_texts = typed_descriptions(listed) if contacts else {}
+    for report in listed:
+        setattr(report, "typed_description", typed_texts.get(report.pk, ""))  # noqa: B010
     timeline = list(TimelineEntry.objects.filter(issue=issue).select_related("actor"))
     for entry in timeline:
         # A photo a citizen sent with an Open311 update (open311.actions), in any storage.
@@ -269,7 +271,7 @@ def issue_page(request: HttpRequest, pk: int) -> HttpResponse:
     refused, typed = take_typed(request, issue.pk)
     answer_forms_for = roles.allowed(user, ANSWERS_VERB, issue)
     if answer_forms_for:
-        answers_edit.answer_forms(listed, typed if refused == "answers" else None)
+        answers_edit.answer_forms(listed, questions, typed if refused == "answers" else None)
 
     def again(*actions: str) -> dict[str, Any] | None:
         return typed if refused in actions else None
@@ -356,51 +358,14 @@ def reliability_line(explained: Any) -> str:
     ) % {"n": qualified, "weight": number_format(float(found.get("lowest_weight", 1)), 2)}
 
 
-def show_typed_descriptions(reports: Sequence[Report]) -> None:
-    """Give each report `typed_description`: its description as the citizen typed it, or "".
-
-    The text as typed is the oldest audit entry keeping one of the report's descriptions (the
-    contact details hidden at submission, or the first moderation edit). Nothing when that
-    entry keeps only a hash (MODERATION_KEEP_ORIGINALS off, or the person's data erased), when
-    it is the public text anyway, or when no entry exists. One query however many reports.
-    """
-    oldest = (
-        AuditEntry.objects.filter(
-            action__in=KEEPING_ACTIONS,
-            object_type="reports.report",
-            object_id__in=[str(report.pk) for report in reports],
-        )
-        .order_by("object_id", "created_at", "pk")
-        .distinct("object_id")  # PostgreSQL's DISTINCT ON: the oldest entry of each report
-        .values_list("object_id", "before")
-    )
-    typed = {
-        object_id: before.get("description") if isinstance(before, dict) else None
-        for object_id, before in oldest
-    }
-    for report in reports:
-        text = typed.get(str(report.pk))
-        shown = (
-            text
-            if isinstance(text, str)
-            and not re.fullmatch(SHA256_HEX, text)
-            and text != report.description
-            else ""
-        )
-        setattr(report, "typed_description", shown)  # noqa: B010
-
-
-def label_answers(reports: Sequence[Report]) -> None:
+def label_answers(reports: Sequence[Report], asked: Sequence[Question]) -> None:
     """Give each report `shown_answers`: (question, answer) in the reader's language.
 
-    One query for the questions of every category among the reports (a report keeps the
-    answers to its own category's questions, even after the issue changed category). A code
-    no question knows any more is shown as it is.
+    `asked`: the questions of every category among the reports (a report keeps the answers
+    to its own category's questions, even after the issue changed category). A code no
+    question knows any more is shown as it is.
     """
-    questions = {
-        (q.category_id, q.code): q
-        for q in Question.objects.filter(category_id__in={r.category_id for r in reports})
-    }
+    questions = {(q.category_id, q.code): q for q in asked}
     for report in reports:
         answers = report.answers if isinstance(report.answers, dict) else {}
         # In the form's order: jsonb keeps its keys sorted by length, not as they were given.
@@ -422,10 +387,8 @@ def _form_order(
 def _answer(question: Question | None, code: str, value: Any) -> tuple[str, str]:
     options = dict(question.choice_labels()) if question else {}
     keys = value if isinstance(value, list) else [value]
-    label = question.label if question else code
-    # "How big is it? Small", "Depth (cm): 12": a question that ends as one needs no colon.
-    lead = label if label.endswith(("?", ":")) else f"{label}:"
-    return lead, ", ".join(options.get(str(key), str(key)) for key in keys)
+    shown = ", ".join(options.get(str(key), str(key)) for key in keys)
+    return question_lead(question.label if question else code), shown
 
 
 # Each action: the verb the role needs, and what it does with the posted form.

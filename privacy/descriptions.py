@@ -8,6 +8,8 @@ timeline entry tells staff it was done automatically.
 """
 
 import hashlib
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import phonenumbers
@@ -110,6 +112,40 @@ def kept_descriptions(reports: QuerySet[Report]) -> QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(
         action__in=KEEPING_ACTIONS, object_type="reports.report", object_id__in=ids
     ).exclude(before__description__regex=SHA256_HEX)
+
+
+def typed_descriptions(reports: Sequence[Report]) -> dict[int, str]:
+    """Each report's description as the citizen typed it, where staff may still read it.
+
+    The text as typed is the oldest audit entry keeping one of the report's descriptions (the
+    contact details hidden at submission, or the first moderation edit). Left out: a report
+    whose entry keeps only a hash (MODERATION_KEEP_ORIGINALS off, or the person's data
+    erased), whose text is the public one anyway, or with no entry. One query.
+    """
+    oldest = (
+        AuditEntry.objects.filter(
+            action__in=KEEPING_ACTIONS,
+            object_type="reports.report",
+            object_id__in=[str(report.pk) for report in reports],
+        )
+        .order_by("object_id", "created_at", "pk")
+        .distinct("object_id")  # PostgreSQL's DISTINCT ON: the oldest entry of each report
+        .values_list("object_id", "before")
+    )
+    kept = {
+        object_id: before.get("description") if isinstance(before, dict) else None
+        for object_id, before in oldest
+    }
+    typed = {}
+    for report in reports:
+        text = kept.get(str(report.pk))
+        if (
+            isinstance(text, str)
+            and not re.fullmatch(SHA256_HEX, text)
+            and text != report.description
+        ):
+            typed[report.pk] = text
+    return typed
 
 
 def forget_descriptions(entries: QuerySet[AuditEntry]) -> int:

@@ -482,7 +482,6 @@ class SplitSerializer(serializers.Serializer):
         max_length=1000,
         error_messages={
             "min_length": gettext_lazy("Choose the reports that are about another problem."),
-            "empty": gettext_lazy("Choose the reports that are about another problem."),
         },
         help_text="Ids of this issue's reports that are another problem.",
     )
