@@ -160,18 +160,22 @@ def test_the_helper_is_stopped_when_the_parents_search_fails(
     assert helper.stopped
 
 
-def ignore_sigterm_and_sleep() -> None:
+def ignore_sigterm_and_sleep(ready: Any) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    ready.set()
     time.sleep(600)
 
 
 def test_a_helper_that_ignores_sigterm_is_killed() -> None:
     context = multiprocessing.get_context("spawn")
     receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=ignore_sigterm_and_sleep, daemon=True)
+    ready = context.Event()
+    process = context.Process(target=ignore_sigterm_and_sleep, args=(ready,), daemon=True)
     process.start()
     send.close()
-    time.sleep(1)  # let it install its handler
+    # Its handler must be in place first: a spawned child on a busy machine can take seconds
+    # to start, and SIGTERM would then end it before it could ignore it.
+    assert ready.wait(timeout=120)
 
     routes = Helper(process, receive).result()
 
