@@ -4,11 +4,13 @@ Personal data lives only in Reporter (and in the private photo_location of a Rep
 serializers, pages and exports never read those columns.
 """
 
+import re
 import secrets
 
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.indexes import GistIndex
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import F, Q
 from django.db.models.functions import Cast
@@ -152,6 +154,51 @@ class Question(models.Model):
 
     def choice_labels(self) -> list[tuple[str, str]]:
         return [(c["key"], localized(c.get("it", c["key"]), c.get("en", ""))) for c in self.choices]
+
+    def clean(self) -> None:
+        """Refuse choices every reader could not use: one typo took the whole catalogue down."""
+        problem = choices_problem(self.kind, self.choices)
+        if problem:
+            raise ValidationError({"choices": problem})
+
+
+CHOICES_EXAMPLE = '[{"key": "off", "it": "Spento", "en": "Off"}]'
+
+
+def choices_problem(kind: str, choices: object) -> str | None:
+    """Return what is wrong with a question's choices for its kind, or None if they are fine.
+
+    Choice questions need a list of objects with a unique slug "key" and an Italian label "it"
+    (an English "en" is optional); other kinds take no choices.
+    """
+    if kind not in (Question.Kind.CHOICE, Question.Kind.MULTICHOICE):
+        if choices:
+            return str(
+                _("Only single and multiple choice questions take choices: leave them empty.")
+            )
+        return None
+    example = {"example": CHOICES_EXAMPLE}
+    if not isinstance(choices, list) or not choices:
+        return _("Give the choices as a list, for example %(example)s.") % example
+    keys: set[str] = set()
+    for choice in choices:
+        if not isinstance(choice, dict) or not set(choice) <= {"key", "it", "en"}:
+            return _("Each choice is an object with key, it and en, for example %(example)s.") % (
+                example
+            )
+        key, label_it = choice.get("key"), choice.get("it")
+        if not isinstance(key, str) or not re.fullmatch(r"[-a-zA-Z0-9_]+", key):
+            return _(
+                "Each choice needs a key of letters, digits, - or _, for example %(example)s."
+            ) % (example)
+        if key in keys:
+            return _("The key %(key)s is used twice.") % {"key": key}
+        keys.add(key)
+        if not isinstance(label_it, str) or not label_it.strip():
+            return _("The choice %(key)s needs an Italian label (it).") % {"key": key}
+        if not isinstance(choice.get("en", ""), str):
+            return _("The English label (en) of the choice %(key)s must be text.") % {"key": key}
+    return None
 
 
 class Reporter(models.Model):
