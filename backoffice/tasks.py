@@ -10,12 +10,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from backoffice.models import Forwarding
-from config.retry import TRANSIENT_ERRORS
+from config.retry import MAIL_RETRY
 from reports.models import Report, TimelineEntry
 from reports.texts import entry_fields
 
 
-@shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=8)
+@shared_task(**MAIL_RETRY)
 def send_tracking_code(report_id: int) -> bool:
     """E-mail a caller the tracking code of the report taken for them, once."""
     with transaction.atomic():
@@ -59,7 +59,7 @@ def send_tracking_code(report_id: int) -> bool:
     return True
 
 
-@shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=8)
+@shared_task(**MAIL_RETRY)
 def send_forwarding(forwarding_id: int) -> bool:
     """E-mail the external body its request with the signed link, once."""
     from backoffice.forwarding import signed_link as forwarding_link

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from config.retry import TRANSIENT_ERRORS
+from config.retry import MAIL_RETRY, TRANSIENT_ERRORS
 from geo.geocode import reverse_geocode
 from maps_static.tasks import public_layer_changed
 from reports.models import Delivery, Issue, Photo, Report, TimelineEntry
@@ -50,7 +50,7 @@ def fill_in_address(report_id: int) -> None:
         transaction.on_commit(public_layer_changed, robust=True)
 
 
-@shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=10)
+@shared_task(**MAIL_RETRY)
 def alert_emergency_contact(issue_id: int) -> None:
     """E-mail the department's emergency contact about an issue flagged as dangerous, once."""
     with transaction.atomic():
@@ -98,7 +98,7 @@ def refresh_open_priorities() -> int:
     return refresh_deadline_terms()
 
 
-@shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=8)
+@shared_task(**MAIL_RETRY)
 def send_issue_update(entry_id: int) -> int:
     """E-mail a public timeline entry to each follower of its issue, once each; return how many.
 
