@@ -14,7 +14,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -61,6 +61,15 @@ def forward_issue(
         raise TransitionRefused(_("The deadline must be in the future."))
     with transaction.atomic():
         lock_issue(issue_id, expected_version)
+        waiting = Forwarding.objects.filter(issue_id=issue_id, body=body, resolved=False).first()
+        if waiting is not None:
+            raise TransitionRefused(
+                _(
+                    "%(body)s already has this issue and has not closed its part: it answers"
+                    " through the link it received on %(date)s."
+                )
+                % {"body": body.name, "date": formats.date_format(waiting.created_at)}
+            )
         forwarding = Forwarding.objects.create(
             issue_id=issue_id, body=body, message=message, due_at=due_at, created_by=account(actor)
         )
