@@ -1,13 +1,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from backoffice import forwarding, intake, moderation, views
+from backoffice import account, forwarding, intake, moderation, views
 
 urlpatterns = [
     # The staff's own login (the admin's login is for staff accounts with is_staff only):
     # operators, coordinators and crews log in here; django-axes counts the failures.
     path("login/", views.StaffLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    *account.urlpatterns,
     path("office/", views.queue, name="office-queue"),
     path("office/filters/", views.save_filter, name="office-save-filter"),
     path("office/filters/<int:pk>/delete/", views.delete_filter, name="office-delete-filter"),
