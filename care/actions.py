@@ -8,10 +8,19 @@ from django.utils.translation import gettext as _
 
 from backoffice.audit import record
 from care import reliability
-from care.models import Qualification, Rating, Verdict
+from care.links import RATING_WINDOW
+from care.models import Qualification, Rater, Rating, Verdict
 from config.actors import Actor, account
 from reports.actions import refresh_issue
-from reports.models import OPEN_STATUSES, Issue, Report, Reporter, Status, TimelineEntry
+from reports.models import (
+    OPEN_STATUSES,
+    CloseReason,
+    Issue,
+    Report,
+    Reporter,
+    Status,
+    TimelineEntry,
+)
 from reports.texts import entry_fields
 from reports.workflow import TransitionRefused, change_status
 
@@ -23,8 +32,27 @@ class CareRefused(ValueError):
     """The citizen or member of staff cannot do that now; str() says why, in their language."""
 
 
-def rate_issue(issue_id: int, reporter_id: int, stars: int, comment: str = "") -> Rating:
-    """Record (or change) a follower's 1-5 rating of the work on a closed issue.
+def rating_refusal(issue: Issue, now: dt.datetime | None = None) -> str | None:
+    """Say why `issue` cannot be rated (nor reopened by a rating) now; None when it can.
+
+    The one rule for the e-mail's link and the tracking page: closed, not as a duplicate
+    (its followers follow the issue it was merged into), at most RATING_WINDOW ago.
+    """
+    if issue.status != Status.CLOSED:
+        return _("This issue is open again: you can rate it once it is closed.")
+    if issue.merged_into_id is not None or issue.close_reason == CloseReason.DUPLICATE:
+        return _("This issue was closed as a duplicate of another one: rate that one instead.")
+    now = now or timezone.now()
+    if issue.closed_at is None or issue.closed_at < now - RATING_WINDOW:
+        return _(
+            "This issue was closed more than %(days)s days ago: it can no longer be rated or "
+            "reopened. If the problem is back, report it again."
+        ) % {"days": RATING_WINDOW.days}
+    return None
+
+
+def rate_issue(issue_id: int, rater: Rater, stars: int, comment: str = "") -> Rating:
+    """Record (or change) a citizen's 1-5 rating of the work on a closed issue.
 
     Staff see it as an internal note; the public never sees the comment.
     """
@@ -32,11 +60,12 @@ def rate_issue(issue_id: int, reporter_id: int, stars: int, comment: str = "") -
         raise CareRefused(_("Choose from 1 to 5 stars."))
     with transaction.atomic():
         issue = Issue.objects.select_for_update(of=("self",)).get(pk=issue_id)
-        if issue.status != Status.CLOSED:
-            raise CareRefused(_("This issue is open again: you can rate it once it is closed."))
+        refusal = rating_refusal(issue)
+        if refusal:
+            raise CareRefused(refusal)
         rating, _created = Rating.objects.update_or_create(
             issue=issue,
-            reporter_id=reporter_id,
+            **rater.lookup(),
             defaults={"stars": stars, "comment": comment.strip()},
         )
         TimelineEntry.objects.create(
@@ -54,22 +83,23 @@ def rate_issue(issue_id: int, reporter_id: int, stars: int, comment: str = "") -
     return rating
 
 
-def reopen_after_rating(issue_id: int, reporter_id: int, note: str) -> None:
-    """Reopen a closed issue a follower rated low; the department gets the citizen's note.
+def reopen_after_rating(issue_id: int, rater: Rater, note: str) -> None:
+    """Reopen a closed issue a citizen rated low; the department gets the citizen's note.
 
-    Once per follower and issue: staff who close it again have the last word.
+    Once per rater and issue: staff who close it again have the last word.
     """
     with transaction.atomic():
         issue = Issue.objects.select_for_update(of=("self",)).get(pk=issue_id)
-        rating = (
-            Rating.objects.select_for_update().filter(issue=issue, reporter_id=reporter_id).first()
-        )
+        rating = Rating.objects.select_for_update().filter(issue=issue, **rater.lookup()).first()
         if rating is None or rating.stars > LOW_RATING:
             raise CareRefused(_("Only a low rating can reopen the issue."))
         if rating.reopened_at is not None:
             raise CareRefused(_("You have already reopened this issue once."))
         if issue.status != Status.CLOSED:
             raise CareRefused(_("This issue is already open again."))
+        refusal = rating_refusal(issue)
+        if refusal:
+            raise CareRefused(refusal)
         try:
             change_status(
                 issue.pk,

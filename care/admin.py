@@ -23,7 +23,15 @@ class EscalationAdmin(admin.ModelAdmin):
 @admin.register(Rating)
 class RatingAdmin(admin.ModelAdmin):
     list_display = ["issue", "stars", "created_at", "reopened_at"]
-    readonly_fields = ["issue", "reporter", "stars", "comment", "created_at", "reopened_at"]
+    readonly_fields = [
+        "issue",
+        "reporter",
+        "report",
+        "stars",
+        "comment",
+        "created_at",
+        "reopened_at",
+    ]
 
     def has_add_permission(self, request: object) -> bool:
         return False

@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from care.links import rating_url, reporter_page_url
-from care.models import RatingInvitation
+from care.models import Rater, RatingInvitation
 from config.retry import SERVICE_ERRORS
 from reports.models import CloseReason, Issue, Reporter, Status, Subscription
 
@@ -65,7 +65,7 @@ def invitation_message(issue: Issue, reporter: Reporter) -> EmailMessage:
             "category": issue.category.name,
             "address": issue.address,
             "close_reason": issue.get_close_reason_display() if issue.close_reason else "",
-            "rate_url": rating_url(issue.pk, reporter.pk),
+            "rate_url": rating_url(issue.pk, Rater(reporter_id=reporter.pk)),
             "reporter_url": reporter_page_url(reporter.pk),
             "issue_url": settings.SITE_URL + reverse("issue", args=[issue.pk]),
             "municipality": settings.MUNICIPALITY_NAME,

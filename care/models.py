@@ -5,6 +5,9 @@ follower) is a row with a unique constraint, claimed in the same transaction as 
 stands for: two beat processes, a retry or a restart cannot send it twice.
 """
 
+from dataclasses import dataclass
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -129,10 +132,19 @@ class RatingInvitation(models.Model):
 
 
 class Rating(models.Model):
-    """A citizen's 1-5 judgement of the work on a closed issue; they may change it."""
+    """A citizen's 1-5 judgement of the work on a closed issue; they may change it.
+
+    One per person and issue: a reporter's (from the e-mail's link or the tracking page of
+    any of their reports), or, for a report filed without any contact, that report's.
+    """
 
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="ratings")
-    reporter = models.ForeignKey(Reporter, on_delete=models.CASCADE, related_name="ratings")
+    reporter = models.ForeignKey(
+        Reporter, null=True, blank=True, on_delete=models.CASCADE, related_name="ratings"
+    )
+    report = models.ForeignKey(
+        Report, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     stars = models.PositiveSmallIntegerField(
         _("rating"), validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
@@ -146,11 +158,47 @@ class Rating(models.Model):
         verbose_name_plural = _("ratings")
         constraints = [
             models.UniqueConstraint(fields=["issue", "reporter"], name="rating_once_per_person"),
+            models.UniqueConstraint(fields=["issue", "report"], name="rating_once_per_report"),
+            models.CheckConstraint(
+                condition=Q(reporter__isnull=False, report__isnull=True)
+                | Q(reporter__isnull=True, report__isnull=False),
+                name="rating_by_reporter_or_report",
+            ),
             models.CheckConstraint(condition=Q(stars__gte=1, stars__lte=5), name="rating_1_to_5"),
         ]
 
     def __str__(self) -> str:
         return f"#{self.issue_id}: {self.stars}"
+
+
+@dataclass(frozen=True)
+class Rater:
+    """Who rates an issue: a reporter, or a report filed without any contact (no reporter)."""
+
+    reporter_id: int | None = None
+    report_id: int | None = None
+
+    @classmethod
+    def of_report(cls, report: Report) -> "Rater":
+        """The person behind a report; the report itself when nobody left a contact.
+
+        A reporter rates as themselves from every report's tracking page and from the
+        e-mail's link alike: one rating per person, never one per way in.
+        """
+        if report.reporter_id is not None:
+            return cls(reporter_id=report.reporter_id)
+        return cls(report_id=report.pk)
+
+    def lookup(self) -> dict[str, Any]:
+        """The Rating fields that name this rater, for filter() and update_or_create()."""
+        if self.reporter_id is not None:
+            return {"reporter_id": self.reporter_id}
+        return {"report_id": self.report_id}
+
+    def exists(self) -> bool:
+        if self.reporter_id is not None:
+            return Reporter.objects.filter(pk=self.reporter_id).exists()
+        return self.report_id is not None and Report.objects.filter(pk=self.report_id).exists()
 
 
 class Verdict(models.TextChoices):

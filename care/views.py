@@ -1,5 +1,8 @@
 """The citizen's rating and reporter pages (signed links, no login) and staff's qualify form.
 
+The rating page's link comes in the e-mail after closure, or from the tracking page of a
+report (reports.views.track_page), which makes one for the person behind the report.
+
 No page here shows a name, an e-mail or a phone: the links travel in e-mails that may be
 forwarded. Pages behind a signed link are neither cached nor indexed.
 """
@@ -45,10 +48,11 @@ def rate_page(request: HttpRequest, token: str) -> HttpResponse:
     found = read_rating_token(token)
     if found is None:
         return _bad_link(request)
-    issue = Issue.objects.select_related("category").filter(pk=found[0]).first()
-    if issue is None or not Reporter.objects.filter(pk=found[1]).exists():
+    issue_id, rater = found
+    issue = Issue.objects.select_related("category").filter(pk=issue_id).first()
+    if issue is None or not rater.exists():
         return _bad_link(request)
-    rating = Rating.objects.filter(issue=issue, reporter_id=found[1]).first()
+    rating = Rating.objects.filter(issue=issue, **rater.lookup()).first()
     form = RatingForm(
         initial={"stars": rating.stars, "comment": rating.comment} if rating else None
     )
@@ -58,7 +62,7 @@ def rate_page(request: HttpRequest, token: str) -> HttpResponse:
         if form.is_valid():
             try:
                 rate_issue(
-                    issue.pk, found[1], form.cleaned_data["stars"], form.cleaned_data["comment"]
+                    issue.pk, rater, form.cleaned_data["stars"], form.cleaned_data["comment"]
                 )
             except CareRefused as refused:
                 form.add_error(None, str(refused))
@@ -84,12 +88,13 @@ def reopen_page(request: HttpRequest, token: str) -> HttpResponse:
     found = read_rating_token(token)
     if found is None:
         return _bad_link(request)
-    issue = get_object_or_404(Issue, pk=found[0])
+    issue_id, rater = found
+    issue = get_object_or_404(Issue, pk=issue_id)
     form = ReopenForm(request.POST)
     error = ""
     if form.is_valid():
         try:
-            reopen_after_rating(issue.pk, found[1], form.cleaned_data["note"])
+            reopen_after_rating(issue.pk, rater, form.cleaned_data["note"])
         except CareRefused as refused:
             error = str(refused)
     else:

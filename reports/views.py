@@ -17,10 +17,13 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.cache import cache_control
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods
 
+from care.actions import rating_refusal
+from care.links import rating_path
+from care.models import Rater, Rating
 from geo.querysets import map_start
 from reports.models import (
     PUBLIC_STATUS,
@@ -83,14 +86,21 @@ def normalize_tracking_code(raw: str) -> str | None:
     return f"{compact[:4]}-{compact[4:]}"
 
 
+@never_cache
 def track_page(request: HttpRequest, code: str) -> HttpResponse:
-    """The reporter's page: their tracking code and the public state of the issue."""
+    """The reporter's page: their tracking code and the public state of the issue.
+
+    Once the issue is closed it links to the rating page (care) with a link signed for the
+    person behind the report: the code is the reporter's secret, so whoever holds it rates
+    as the reporter, whether or not they left an e-mail address. Not cached: the page holds
+    that link.
+    """
     normalized = normalize_tracking_code(code)
     report = None
     if normalized:
         report = (
             Report.objects.filter(tracking_code=normalized, issue__in=public_issues())
-            .only("id", "tracking_code", "emergency", "issue_id", "match")
+            .only("id", "tracking_code", "emergency", "issue_id", "reporter_id", "match")
             .first()
         )
     if report is None:
@@ -106,6 +116,12 @@ def track_page(request: HttpRequest, code: str) -> HttpResponse:
             "emergency_number": settings.EMERGENCY_NUMBER if emergency else None,
         }
     )
+    if rating_refusal(context["issue"]) is None:
+        rater = Rater.of_report(report)
+        context["rate_path"] = rating_path(report.issue_id, rater)
+        context["rating"] = Rating.objects.filter(
+            issue_id=report.issue_id, **rater.lookup()
+        ).first()
     return render(request, "reports/track.html", context)
 
 

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from care.invitations import send_invitations
 from care.links import rating_token, read_rating_token
-from care.models import Rating, RatingInvitation
+from care.models import Rater, Rating, RatingInvitation
 from reports.models import Issue, Reporter, Status, TimelineEntry
 from reports.tasks import send_issue_update
 from reports.workflow import close_issue
@@ -31,7 +31,7 @@ def closed_issue() -> Issue:
 
 def rate_path(issue: Issue, email: str = EMAIL) -> str:
     reporter = Reporter.objects.get(email=email)
-    return f"/care/rate/{rating_token(issue.pk, reporter.pk)}/"
+    return f"/care/rate/{rating_token(issue.pk, Rater(reporter_id=reporter.pk))}/"
 
 
 def test_followers_of_a_closed_issue_are_invited_once_each(territory: Territory) -> None:
@@ -47,7 +47,10 @@ def test_followers_of_a_closed_issue_are_invited_once_each(territory: Territory)
     # The link's own issue and follower (not its text: a signed token holds the second it was
     # made, so one made a second later differs).
     reporter = Reporter.objects.get(email=EMAIL)
-    assert link is not None and read_rating_token(link.group(1)) == (issue.pk, reporter.pk)
+    assert link is not None and read_rating_token(link.group(1)) == (
+        issue.pk,
+        Rater(reporter_id=reporter.pk),
+    )
     assert "/care/me/" in body
     assert OTHER not in body
 

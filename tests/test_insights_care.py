@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 
 from backoffice.models import Role
 from care.actions import qualify_report, rate_issue
-from care.models import Qualification, Rating
+from care.models import Qualification, Rater, Rating
 from insights.templatetags.insights import days
 from reports.models import Category, Issue, Report, Reporter
 from tests.factories import INSIDE, Territory, moved
@@ -39,8 +39,7 @@ def closed_with_reports(category: Category, metres_east: float, people: int) -> 
 
 
 def rate(report: Report, stars: int, comment: str = "") -> None:
-    assert report.reporter_id is not None
-    rate_issue(report.issue_id, report.reporter_id, stars, comment)
+    rate_issue(report.issue_id, Rater.of_report(report), stars, comment)
 
 
 @pytest.fixture
