@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
@@ -99,12 +100,18 @@ def track_page(request: HttpRequest, code: str) -> HttpResponse:
     report = None
     if normalized:
         report = (
-            Report.objects.filter(tracking_code=normalized, issue__in=public_issues())
+            Report.objects.filter(tracking_code=normalized)
             .only("id", "tracking_code", "emergency", "issue_id", "reporter_id", "match")
+            .annotate(issue_hidden=F("issue__hidden"))
             .first()
         )
     if report is None:
         return render(request, "reports/track.html", {"code": code, "issue": None}, status=404)
+    if report.issue_hidden:
+        # Hidden by moderation: its reporter is told so (the code is their secret), nothing of
+        # the issue is shown.
+        withdrawn = {"code": report.tracking_code, "issue": None, "withdrawn": True}
+        return render(request, "reports/track.html", withdrawn)
     context = issue_context(report.issue_id)
     # "Call 112 now" is for the moments after the report: once the issue is closed it would
     # only alarm (and role="alert" reads it out on every visit).

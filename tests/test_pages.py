@@ -165,12 +165,19 @@ def test_issue_page_shows_only_public_timeline_entries(
     assert "call the contractor" not in html
 
 
-def test_hidden_issue_is_not_found(client: Client, api: APIClient, territory: Territory) -> None:
-    result = submit(api)
+def test_hidden_issue_is_not_found_and_its_reporter_is_told_it_was_withdrawn(
+    client: Client, api: APIClient, territory: Territory
+) -> None:
+    result = submit(api, description="Buca profonda davanti al civico 12")
     Issue.objects.filter(pk=result["issue"]).update(hidden=True)
 
     assert client.get(f"/issues/{result['issue']}/").status_code == 404
-    assert client.get(result["tracking_url"]).status_code == 404
+    # The reporter, who holds the code, learns it was withdrawn: not "check your code".
+    tracking = client.get(result["tracking_url"])
+    page = tracking.content.decode()
+    assert tracking.status_code == 200
+    assert "the moderators withdrew it" in page and result["tracking_code"] in page
+    assert "check the code" not in page.lower() and "Buca profonda" not in page
 
 
 def test_emergency_report_shows_the_emergency_number(
