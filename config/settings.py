@@ -438,8 +438,10 @@ REST_FRAMEWORK = {
     # Reverse proxies in front of the application (for the client address of rate limits).
     "NUM_PROXIES": env.int("TRUSTED_PROXIES", default=0),
 }
-# Anonymous submissions and "me too" per client address (reports/throttles.py).
+# Anonymous submissions and "me too" per client address (reports/throttles.py): reports filed,
+# and every submission attempt, refused ones included (the cap on a flood of bad requests).
 SUBMISSIONS_RATE = env.str("SUBMISSIONS_RATE", default="30/hour")
+SUBMISSION_ATTEMPTS_RATE = env.str("SUBMISSION_ATTEMPTS_RATE", default="120/hour")
 SUPPORT_RATE = env.str("SUPPORT_RATE", default="60/hour")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Segnala API",

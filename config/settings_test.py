@@ -26,4 +26,5 @@ SITE_URL = "http://127.0.0.1:8000"
 CELERY_TASK_DEFAULT_QUEUE = f"segnala-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 # Tests file many reports from one address; tests/test_security.py lowers these itself.
 SUBMISSIONS_RATE = "100000/hour"
+SUBMISSION_ATTEMPTS_RATE = "100000/hour"
 SUPPORT_RATE = "100000/hour"

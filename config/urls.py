@@ -28,6 +28,12 @@ urlpatterns = [
     path("", include("insights.urls")),
 ]
 
+# The site's pages for errors Django answers itself; JSON under /api/ (config/errors.py).
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"
+
 
 def serve_media(request: HttpRequest, path: str) -> HttpResponseBase:
     # MEDIA_ROOT is read per request, not at import, so that it can change (tests).

@@ -61,12 +61,11 @@ from reports.serializers import (
     SupportResultSerializer,
     SupportSerializer,
 )
-from reports.throttles import SubmissionThrottle, SupportThrottle
+from reports.throttles import SubmissionView, SupportThrottle
 
 
-class ReportCreateView(APIView):
+class ReportCreateView(SubmissionView):
     parser_classes = [MultiPartParser, FormParser, JSONParser]
-    throttle_classes = [SubmissionThrottle]
 
     @extend_schema(
         request=ReportSubmissionSerializer,

@@ -1,11 +1,15 @@
 """Rate limits on what anyone can do without an account (DRF throttles on the cache)."""
 
+import time
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView
 
-from config.ratelimit import count_call, window_left_s
+from config.ratelimit import count_call, uncount_call, window_left_s
 
 
 class CitizenThrottle(SimpleRateThrottle):
@@ -41,9 +45,66 @@ class CitizenThrottle(SimpleRateThrottle):
         return window_left_s(self.duration)
 
 
+@dataclass(frozen=True)
+class CountedCall:
+    key: str
+    window_s: int
+    at: float
+
+
+# Where SubmissionThrottle leaves its count on the request, for SubmissionView to take back.
+COUNTED = "segnala_counted_submission"
+
+
 class SubmissionThrottle(CitizenThrottle):
+    """Reports filed per client (SUBMISSIONS_RATE): a refused submission does not use one up.
+
+    Every submission is counted on arrival, in one atomic call as every limit, so a burst of
+    simultaneous good ones gets exactly the allowance; SubmissionView then takes the count back
+    unless the answer is a newly filed report (201). So a citizen told "photo too large" or
+    "outside the territory" (a 4xx), or refused by a limit (429), or answered a retry's report
+    already filed (200), or hit by our own error (5xx), keeps the whole allowance.
+    """
+
     scope = "submissions"
     setting = "SUBMISSIONS_RATE"
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        counted = CountedCall(self.get_cache_key(request, view), self.duration, time.time())
+        setattr(request, COUNTED, counted)
+        return count_call(counted.key, counted.window_s, counted.at) <= self.num_requests
+
+
+class SubmissionAttemptThrottle(CitizenThrottle):
+    """Every submission per client, filed or refused (SUBMISSION_ATTEMPTS_RATE, more generous
+    than SUBMISSIONS_RATE): what stops a flood of bad requests, which SubmissionThrottle no
+    longer counts."""
+
+    scope = "submission-attempts"
+    setting = "SUBMISSION_ATTEMPTS_RATE"
+
+
+class SubmissionView(APIView):
+    """A view that files reports: both submission limits, and the count of a report not filed
+    given back (see SubmissionThrottle)."""
+
+    throttle_classes = [SubmissionAttemptThrottle, SubmissionThrottle]
+
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        response = None
+        try:
+            response = super().dispatch(request, *args, **kwargs)
+            return response
+        finally:
+            # Also when the view raised (a 500): the client is not charged for our failure.
+            if response is None or response.status_code != 201:
+                _give_back(getattr(self, "request", None))
+
+
+def _give_back(request: Request | None) -> None:
+    counted = getattr(request, COUNTED, None)
+    if isinstance(counted, CountedCall):
+        uncount_call(counted.key, counted.window_s, counted.at)
 
 
 class SupportThrottle(CitizenThrottle):

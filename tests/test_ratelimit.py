@@ -96,3 +96,22 @@ def test_comma_list_drops_blanks_and_empty_items() -> None:
     assert comma_list(" a, b,,c , ") == ["a", "b", "c"]
     assert comma_list(None) == []
     assert comma_list("") == []
+
+
+@pytest.mark.parametrize("backend", list(BACKENDS))
+def test_a_call_taken_back_frees_its_place_in_its_own_window(
+    backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = [1_000_019.0]  # 1 s before a minute's window ends
+    monkeypatch.setattr(ratelimit.time, "time", lambda: clock[0])
+    key = f"test:{uuid.uuid4().hex}"
+    with override_settings(CACHES=cache_on(backend)):
+        ratelimit.count_call(key, 60)
+        counted_at = clock[0]
+        ratelimit.count_call(key, 60, counted_at)
+        clock[0] += 2  # answered in the next window: the call goes back to the one it was in
+        ratelimit.uncount_call(key, 60, counted_at)
+        assert ratelimit.count_call(key, 60) == 1
+        assert ratelimit.count_call(key, 60, counted_at) == 2
+        ratelimit.uncount_call(f"{key}:never-counted", 60, counted_at)  # nothing to take back
+        assert ratelimit.count_call(f"{key}:never-counted", 60, counted_at) == 1
