@@ -7,6 +7,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from routing.models import Crew
+
 OBJECTIVES = [
     ("urgency", _("Most urgent issues first")),
     ("distance", _("Shortest drive")),
@@ -44,3 +46,17 @@ class PlanForm(forms.Form):
 
     def clean_time_limit_s(self) -> float:
         return self.cleaned_data["time_limit_s"] or 5.0
+
+
+class CrewAdminForm(forms.ModelForm):
+    """The admin's crew form, which says how a night shift is entered."""
+
+    class Meta:
+        model = Crew
+        fields = ["department", "name", "depot", "shift_start", "shift_end", "active", "members"]
+        help_texts = {
+            "shift_end": _(
+                "An end before the start means the next day: 22:00 to 06:00 is a night shift, "
+                "planned with the day it starts."
+            )
+        }

@@ -2,14 +2,21 @@ import datetime as dt
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from geo.models import Department, Depot
 
+DAY_S = 24 * 3600
+
 
 class Crew(models.Model):
-    """A field team of a department; its route starts and ends at its depot."""
+    """A field team of a department; its route starts and ends at its depot.
+
+    A shift that ends before it starts ends the next day (a night shift, 22:00-06:00): it
+    belongs to the day it starts, whose plan holds its route.
+    """
 
     department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="crews")
     name = models.CharField(_("name"), max_length=200)
@@ -29,6 +36,24 @@ class Crew(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.shift_start is not None and self.shift_start == self.shift_end:
+            raise ValidationError(
+                {"shift_end": _("The shift must end at another time than it starts.")}
+            )
+
+    def shift_seconds(self) -> tuple[int, int]:
+        """Return the shift as seconds from midnight of its first day: (start_s, end_s).
+
+        end_s passes 86 400 when the shift ends the next day. Precondition: clean() passed.
+        """
+        start_s, end_s = _seconds(self.shift_start), _seconds(self.shift_end)
+        return start_s, end_s + DAY_S if end_s < start_s else end_s
+
+
+def _seconds(moment: dt.time) -> int:
+    return moment.hour * 3600 + moment.minute * 60 + moment.second
 
 
 class RoutePlan(models.Model):

@@ -26,6 +26,7 @@ from routing.graph import (
     RoadGraph,
     straight_line_matrices,
 )
+from routing.models import Crew as CrewRow
 from routing.models import CrewRoute, LeftOut, RoutePlan, RouteStop
 from routing.network import network_graph
 from routing.solve import Crew, Objective, Plan, Problem, Stop, solve
@@ -64,6 +65,13 @@ def plan_routes(
     crews = list(department.crews.filter(active=True).select_related("depot"))
     if not crews:
         raise PlanningRefused(_("This department has no active crew."))
+    for crew in crews:
+        # Rows saved before Crew.clean() refused them, or written around the admin.
+        if crew.shift_start == crew.shift_end:
+            raise PlanningRefused(
+                _("The shift of crew %(crew)s starts and ends at the same time: correct it.")
+                % {"crew": crew}
+            )
     # An issue a crew could not fix today waits for the coordinator, not for another crew.
     given_up_today = RouteStop.objects.filter(
         state=RouteStop.State.CANNOT_FIX, route__plan__department=department, route__plan__date=day
@@ -87,15 +95,7 @@ def plan_routes(
     problem = Problem(
         stops=[_stop(issue, midnight) for issue in issues],
         stop_nodes=list(range(len(depots), len(points))),
-        crews=[
-            Crew(
-                id=str(crew.pk),
-                depot=depots.index(crew.depot_id),
-                start_s=_seconds(crew.shift_start),
-                end_s=_seconds(crew.shift_end),
-            )
-            for crew in crews
-        ],
+        crews=[_crew(crew, depots.index(crew.depot_id)) for crew in crews],
         duration_s=matrices.duration_s,  # type: ignore[arg-type]
         distance_m=matrices.distance_m,  # type: ignore[arg-type]
         objective=objective,
@@ -138,6 +138,12 @@ def current_plan(department: Department, day: dt.date) -> RoutePlan | None:
     )
 
 
+def _crew(crew: CrewRow, depot: int) -> Crew:
+    # A night shift's end passes midnight: seconds beyond 86 400 (routing.models.Crew).
+    start_s, end_s = crew.shift_seconds()
+    return Crew(id=str(crew.pk), depot=depot, start_s=start_s, end_s=end_s)
+
+
 def _stop(issue: Issue, midnight: dt.datetime) -> Stop:
     deadline = None
     if issue.due_at is not None:
@@ -168,10 +174,6 @@ def _matrices(graph: RoadGraph | None, points: list[tuple[float, float]]) -> Mat
     nodes, _snapped_m = graph.snap(points)
     duration, distance = graph.matrices(nodes)
     return Matrices(duration, distance, nodes, [])
-
-
-def _seconds(moment: dt.time) -> int:
-    return moment.hour * 3600 + moment.minute * 60 + moment.second
 
 
 def _started(previous: RoutePlan, still_open: set[str]) -> dict[str, list[str]]:
