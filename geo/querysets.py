@@ -7,6 +7,7 @@ from django.contrib.gis.db.models import Extent
 from django.contrib.gis.geos import Point
 from django.db import connections, router
 from django.db.models import Q, QuerySet
+from django.templatetags.static import static
 
 from geo.models import Area, Department, Municipality
 
@@ -71,6 +72,13 @@ def map_start() -> dict[str, Any]:
         "zoom": settings.LEAFLET_CONFIG["DEFAULT_ZOOM"],
         "tileUrl": settings.TILE_URL,
         "tileAttribution": settings.TILE_ATTRIBUTION,
+        # Leaflet finds its marker images from leaflet.css's URL, which production's hashed
+        # static names break (the pin showed as a broken image): pages give them explicitly.
+        "markerIcons": {
+            "iconUrl": static("leaflet/images/marker-icon.png"),
+            "iconRetinaUrl": static("leaflet/images/marker-icon-2x.png"),
+            "shadowUrl": static("leaflet/images/marker-shadow.png"),
+        },
     }
     extent = Municipality.objects.aggregate(extent=Extent("boundary"))["extent"]
     if extent:

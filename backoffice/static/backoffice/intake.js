@@ -39,6 +39,10 @@
   const lon = document.getElementById("lon");
   const container = document.getElementById("intake-map");
   if (!container || typeof L === "undefined") return;
+  if (config.markerIcons) {
+    L.Icon.Default.imagePath = "";
+    L.Icon.Default.mergeOptions(config.markerIcons);
+  }
   const map = L.map(container);
   L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map);
   if (config.bounds) map.fitBounds(config.bounds);
