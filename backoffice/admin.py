@@ -9,6 +9,7 @@ from backoffice.models import (
     ResponseTemplate,
     StaffProfile,
 )
+from backoffice.replies import ResponseTemplateForm
 
 
 @admin.register(StaffProfile)
@@ -27,7 +28,8 @@ class AssignmentRuleAdmin(admin.ModelAdmin):
 
 @admin.register(ResponseTemplate)
 class ResponseTemplateAdmin(admin.ModelAdmin):
-    list_display = ["title", "category", "status", "active"]
+    form = ResponseTemplateForm
+    list_display = ["__str__", "category", "status", "active"]
     list_filter = ["active", "status"]
 
 

@@ -5,9 +5,10 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from geo.models import Department, ExternalBody, localized
+from geo.models import Department, ExternalBody
 from reports.models import Status
 
 
@@ -262,9 +263,12 @@ class DraftAttachment(models.Model):
 
 
 class ResponseTemplate(models.Model):
-    """A ready reply for staff, per category and status, in both languages."""
+    """A ready reply for staff, per category and status: a title and a text per language."""
 
-    title = models.CharField(_("title"), max_length=120)
+    # Keyed by the codes of settings.LANGUAGES ({"it": ..., "en": ...}); the default
+    # language's is required (the admin's form), the others fall back to it.
+    titles = models.JSONField(_("titles"), default=dict)
+    texts = models.JSONField(_("texts"), default=dict)
     category = models.ForeignKey(
         "reports.Category",
         null=True,
@@ -281,22 +285,33 @@ class ResponseTemplate(models.Model):
         choices=Status.choices,
         help_text=_("The status the reply goes with (e.g. closed); empty for any."),
     )
-    text_it = models.TextField(_("text (Italian)"), max_length=4000)
-    text_en = models.TextField(_("text (English)"), max_length=4000, blank=True)
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         verbose_name = _("response template")
         verbose_name_plural = _("response templates")
-        ordering = ["title"]
+        ordering = ["id"]  # staff see them by title in their own language (backoffice.replies)
 
     def __str__(self) -> str:
-        return self.title
+        return self.title_in(get_language() or settings.LANGUAGE_CODE)
 
-    @property
-    def text(self) -> str:
-        """The text in the current language (Italian when there is no translation)."""
-        return localized(self.text_it, self.text_en)
+    def title_in(self, language: str) -> str:
+        """The title in `language`, else in the default language (else any there is)."""
+        return _in_language(self.titles, language)
+
+    def text_in(self, language: str) -> str:
+        """The text in `language`, else in the default language (else any there is)."""
+        return _in_language(self.texts, language)
+
+
+def _in_language(values: object, language: str) -> str:
+    if not isinstance(values, dict):
+        return ""
+    for code in (language, settings.LANGUAGE_CODE, *values):
+        value = values.get(code)
+        if isinstance(value, str) and value:
+            return value
+    return ""
 
 
 class PhotoOriginal(models.Model):

@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -41,9 +41,10 @@ from backoffice.forms import (
     TextForm,
 )
 from backoffice.forwarding import forward_issue
-from backoffice.models import ResponseTemplate, Role, SavedFilter
+from backoffice.models import Role, SavedFilter
 from backoffice.questions import question_lead, typed_answers
 from backoffice.queue import QueueFilter, filtered
+from backoffice.replies import language_names, ready_replies, reporters_languages
 from backoffice.roles import Verb
 from care.models import Qualification
 from clustering.actions import ClusteringRefused, merge_issues, split_reports
@@ -273,6 +274,8 @@ def issue_page(request: HttpRequest, pk: int) -> HttpResponse:
     if answer_forms_for:
         answers_edit.answer_forms(listed, questions, typed if refused == "answers" else None)
 
+    reply_languages = reporters_languages(listed)
+
     def again(*actions: str) -> dict[str, Any] | None:
         return typed if refused in actions else None
 
@@ -302,9 +305,8 @@ def issue_page(request: HttpRequest, pk: int) -> HttpResponse:
             "refused": refused,  # its <details> opens again
             "may_answer": answer_forms_for,
             "answer_max": MAX_TEXT_ANSWER,
-            "templates": ResponseTemplate.objects.filter(active=True)
-            .filter(Q(category__isnull=True) | Q(category=issue.category_id))
-            .order_by("title"),
+            "ready_replies": ready_replies(issue.category_id, reply_languages),
+            "reply_languages": language_names(reply_languages),
         },
     )
 

@@ -13,8 +13,8 @@ class EscalationLevelAdmin(admin.ModelAdmin):
 
 @admin.register(Escalation)
 class EscalationAdmin(admin.ModelAdmin):
-    list_display = ["issue", "level", "deadline_at", "fired_at"]
-    readonly_fields = ["issue", "level", "deadline_at", "recipient", "fired_at"]
+    list_display = ["issue", "level", "deadline_at", "fired_at", "sent_at"]
+    readonly_fields = ["issue", "level", "deadline_at", "recipient", "fired_at", "sent_at"]
 
     def has_add_permission(self, request: object) -> bool:
         return False

@@ -2,11 +2,16 @@
 
 A level fires `after_working_days` working days after the issue's deadline (its take-in-charge
 deadline while nobody has taken it in charge, or its closing deadline while it is open). A
-sweep sends each recipient one e-mail listing every escalation due to them. The Escalation
-rows, inserted in the same transaction as the timeline entries and that e-mail, are the
-claims: a second beat process blocks on the issues' locks (or the unique index) until the
-first commits, then skips them; when the e-mail fails the claims roll back and the next sweep
-tries again.
+sweep sends each recipient one e-mail listing every escalation due to them, in two steps:
+
+- the claims: per recipient, one short transaction locks the issues, inserts the Escalation
+  rows (unique per issue, level and deadline) with their timeline and audit entries, and
+  commits; a second beat process blocks on the issues' locks (or the unique index) until the
+  first commits, then skips them;
+- the e-mail, after that commit: the recipient's claims not yet sent (sent_at empty) are
+  locked, listed in one message and marked sent when it has gone. The issues are not locked
+  while the mail server answers; when it fails the claims stay unsent and the next sweep
+  sends them.
 """
 
 import datetime as dt
@@ -131,7 +136,7 @@ def by_recipient(dues: list[DueEscalation]) -> dict[str, list[DueEscalation]]:
 
 @dataclass(frozen=True)
 class Fired:
-    """One escalation claimed for an e-mail: what its line in the e-mail says."""
+    """One claimed escalation in its recipient's e-mail: what its line says."""
 
     issue: Issue
     level: EscalationLevel
@@ -141,27 +146,33 @@ class Fired:
 
 def fire_escalation(due: DueEscalation, now: dt.datetime) -> bool:
     """Claim, record and e-mail one escalation on its own; False when it had fired already."""
-    return any(
-        fire_escalations(recipient, group, now) for recipient, group in by_recipient([due]).items()
-    )
+    fired = False
+    for recipient, group in by_recipient([due]).items():
+        fired = bool(fire_escalations(recipient, group, now)) or fired
+        send_owed(_address(recipient))
+    return fired
+
+
+def _address(recipient: str) -> str:
+    """Where an escalation for `recipient` goes: nobody's go to the site's own address."""
+    return recipient or settings.DEFAULT_FROM_EMAIL
 
 
 def fire_escalations(recipient: str, dues: list[DueEscalation], now: dt.datetime) -> int:
-    """Claim and record the escalations due to `recipient`, and e-mail them in one message.
+    """Claim and record the escalations due to `recipient`; return how many were claimed.
 
-    Return how many fired (those another sweep fired, or that are no longer due, are left
-    out). All or nothing: the claims, timeline entries and audit entries commit with the
-    e-mail, and the e-mail backend's error (OSError) rolls them all back for the next sweep.
+    Those another sweep fired, or that are no longer due, are left out. The claims, timeline
+    entries and audit entries commit together, before any e-mail: send_owed sends them.
     """
     levels = EscalationLevel.objects.in_bulk({due.level_id for due in dues})
-    fired: list[Fired] = []
+    fired: list[int] = []
     with transaction.atomic():
         # Every sweep locks its issues in id order, so two sweeps never wait on each other
         # in a circle; a second one waits here for the first to commit, then finds the claims.
         issues = {
             issue.pk: issue
             for issue in Issue.objects.select_for_update(of=("self",))
-            .select_related("category", "department")
+            .select_related("department")
             .filter(pk__any=sorted({due.issue_id for due in dues}))
             .order_by("pk")
         }
@@ -172,13 +183,54 @@ def fire_escalations(recipient: str, dues: list[DueEscalation], now: dt.datetime
             department_email = issue.department.email if issue.department else None
             if _recipient(level, department_email) != recipient:
                 continue  # the issue changed department since the sweep read it: next sweep
-            if _claim(issue, level, due, recipient or settings.DEFAULT_FROM_EMAIL, now):
-                fired.append(_record(issue, level, due, now))
-        if fired:
-            if not recipient:
-                logger.error("escalation levels %s have no recipient", _level_ids(fired))
-            escalations_message(recipient or settings.DEFAULT_FROM_EMAIL, fired).send()
+            if _claim(issue, level, due, _address(recipient), now):
+                _record(issue, level, due, now)
+                fired.append(level.pk)
+    if fired and not recipient:
+        logger.error("escalation levels %s have no recipient", sorted(set(fired)))
     return len(fired)
+
+
+def send_owed(address: str) -> int:
+    """E-mail `address` every escalation claimed for it and not sent yet, in one message.
+
+    Return how many it listed. Only those Escalation rows are locked while the mail server
+    answers, never their issues; rows another sweep is sending are skipped, not waited for.
+    The backend's error (OSError) leaves them unsent for the next sweep.
+    """
+    with transaction.atomic():
+        owed = list(
+            Escalation.objects.select_for_update(of=("self",), skip_locked=True)
+            .select_related("issue__category", "issue__department", "level")
+            .filter(recipient=address, sent_at__isnull=True)
+            .order_by("pk")
+        )
+        if not owed:
+            return 0
+        lines = [
+            Fired(
+                escalation.issue,
+                escalation.level,
+                escalation.deadline_at,
+                working_days_between(escalation.deadline_at, escalation.fired_at),
+            )
+            for escalation in owed
+        ]
+        escalations_message(address, lines).send()
+        Escalation.objects.filter(pk__any=[escalation.pk for escalation in owed]).update(
+            sent_at=timezone.now()
+        )
+    return len(owed)
+
+
+def owed_to() -> list[str]:
+    """Return the addresses that have escalations claimed and not sent (escalation_unsent)."""
+    return list(
+        Escalation.objects.filter(sent_at__isnull=True)
+        .order_by("recipient")
+        .values_list("recipient", flat=True)
+        .distinct()
+    )
 
 
 def _still_due(issue: Issue, level: EscalationLevel, due: DueEscalation) -> bool:
@@ -211,7 +263,7 @@ def _claim(
     return True
 
 
-def _record(issue: Issue, level: EscalationLevel, due: DueEscalation, now: dt.datetime) -> Fired:
+def _record(issue: Issue, level: EscalationLevel, due: DueEscalation, now: dt.datetime) -> None:
     """Write the issue's internal timeline entry and the audit entry of a claimed escalation."""
     late_days = working_days_between(due.deadline_at, now)
     TimelineEntry.objects.create(
@@ -228,11 +280,6 @@ def _record(issue: Issue, level: EscalationLevel, due: DueEscalation, now: dt.da
         ),
     )
     record(None, "issue.escalated", issue, after={"level": level.pk, "to": level.name})
-    return Fired(issue, level, due.deadline_at, late_days)
-
-
-def _level_ids(fired: list[Fired]) -> list[int]:
-    return sorted({line.level.pk for line in fired})
 
 
 def recipient_language(recipient: str) -> str:
@@ -290,21 +337,24 @@ def working_days_between(start: dt.datetime, end: dt.datetime) -> int:
 
 
 def run_escalations(now: dt.datetime) -> int:
-    """Fire each due level once and re-queue lost emergency alerts; return how many fired.
+    """Fire each due level once, send what is owed, re-queue lost emergency alerts.
 
-    Each recipient gets one e-mail for all their escalations of the sweep. A recipient whose
-    e-mail fails with a transient error has all of theirs left for the next run.
+    Return how many levels fired. Each recipient gets one e-mail for all their escalations
+    not yet sent, this sweep's and those an earlier sweep could not send.
     """
     fired = 0
     for recipient, dues in by_recipient(due_escalations(now)).items():
+        fired += fire_escalations(recipient, dues, now)
+    for address in owed_to():
         try:
-            fired += fire_escalations(recipient, dues, now)
+            send_owed(address)
         except SERVICE_ERRORS:
             # No address in the log: a coordinator's may be personal data.
+            unsent = Escalation.objects.filter(recipient=address, sent_at__isnull=True)
             logger.warning(
-                "%s escalations (levels %s) left for the next run",
-                len(dues),
-                sorted({due.level_id for due in dues}),
+                "e-mail of %s escalations (levels %s) left for the next run",
+                unsent.count(),
+                sorted(set(unsent.values_list("level_id", flat=True))),
                 exc_info=True,
             )
     for issue_id in unalerted_emergencies(now):

@@ -84,6 +84,9 @@ class Escalation(models.Model):
     deadline_at = models.DateTimeField()
     recipient = models.EmailField()
     fired_at = models.DateTimeField(default=timezone.now)
+    # When the recipient's e-mail listing it went; empty: still owed (care.escalation sends
+    # it after the claim commits, and every sweep tries again until it goes).
+    sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("escalation")
@@ -91,6 +94,14 @@ class Escalation(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["issue", "level", "deadline_at"], name="escalation_once_per_deadline"
+            )
+        ]
+        indexes = [
+            # Each sweep's look for e-mails still owed, by recipient (care.escalation.owed_to).
+            models.Index(
+                fields=["recipient"],
+                name="escalation_unsent",
+                condition=models.Q(sent_at__isnull=True),
             )
         ]
 

@@ -153,13 +153,14 @@ def test_the_bodys_answer_time_counts_working_days_from_the_local_day(
 
 def test_ready_replies_are_offered_by_category(territory: Territory, operator: Client) -> None:
     ResponseTemplate.objects.create(
-        title="Buca chiusa",
+        titles={"it": "Buca chiusa"},
         category=territory.pothole,
-        text_it="Abbiamo chiuso la buca.",
-        text_en="We filled the pothole.",
+        texts={"it": "Abbiamo chiuso la buca.", "en": "We filled the pothole."},
     )
     ResponseTemplate.objects.create(
-        title="Lampione", category=territory.streetlight, text_it="Lampione riparato."
+        titles={"it": "Lampione"},
+        category=territory.streetlight,
+        texts={"it": "Lampione riparato."},
     )
     issue = report()
 

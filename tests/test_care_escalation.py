@@ -170,7 +170,7 @@ def test_a_restart_or_a_second_sweep_fires_nothing_again(territory: Territory) -
     assert len(mail.outbox) == 3
 
 
-def test_a_failed_email_leaves_the_level_for_the_next_sweep(
+def test_a_failed_email_keeps_the_claim_and_the_next_sweep_sends_it(
     territory: Territory, settings: object
 ) -> None:
     chain(territory)
@@ -180,12 +180,20 @@ def test_a_failed_email_leaves_the_level_for_the_next_sweep(
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"  # type: ignore[attr-defined]
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # type: ignore[attr-defined]
 
-    assert run_escalations(now) == 0
-    assert not Escalation.objects.exists()
-    assert not TimelineEntry.objects.filter(kind=TimelineEntry.Kind.ESCALATED).exists()
+    assert run_escalations(now) == 1
+    [claim] = Escalation.objects.all()
+    assert claim.sent_at is None
+    assert TimelineEntry.objects.filter(kind=TimelineEntry.Kind.ESCALATED).count() == 1
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # type: ignore[attr-defined]
-    assert run_escalations(now) == 1
+    assert run_escalations(now) == 0  # nothing fires again...
+    [message] = mail.outbox  # ...but the e-mail owed goes
+    assert "This issue missed a deadline:" in message.body
+    claim.refresh_from_db()
+    assert claim.sent_at is not None
+    run_escalations(now)
+    assert len(mail.outbox) == 1
+    assert TimelineEntry.objects.filter(kind=TimelineEntry.Kind.ESCALATED).count() == 1
 
 
 @pytest.mark.django_db(transaction=True)

@@ -11,7 +11,7 @@ import pytest
 from django.core import mail
 from django.core.mail import EmailMessage
 from django.core.mail.backends.locmem import EmailBackend
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from care.escalation import run_escalations
@@ -160,32 +160,44 @@ class RefusesManagement(EmailBackend):
         return super().send_messages(messages)
 
 
-def test_a_failed_email_leaves_all_of_that_recipients_escalations_for_the_next_sweep(
+def test_a_failed_email_keeps_that_recipients_claims_for_the_next_sweep_to_send(
     territory: Territory, backlog: dict[str, list[Issue]], settings: Any
 ) -> None:
     settings.EMAIL_BACKEND = f"{__name__}.RefusesManagement"
     now = timezone.now()
 
-    assert run_escalations(now) == 12
+    assert run_escalations(now) == 20
 
     assert [m.to for m in mail.outbox] == [[CONTROL]]
-    assert not Escalation.objects.filter(recipient=MANAGEMENT).exists()
+    assert Escalation.objects.filter(recipient=MANAGEMENT, sent_at__isnull=True).count() == 8
+    assert not Escalation.objects.filter(recipient=CONTROL, sent_at__isnull=True).exists()
     lights = [issue.pk for issue in backlog["lights"]]
-    assert not TimelineEntry.objects.filter(issue__in=lights).exists()
+    assert TimelineEntry.objects.filter(issue__in=lights).count() == 8
+    assert run_escalations(now) == 0  # still refused: still owed, nothing claimed twice
+    assert len(mail.outbox) == 1
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    assert run_escalations(now) == 8
+    assert run_escalations(now) == 0
     assert sorted(m.to[0] for m in mail.outbox) == [CONTROL, MANAGEMENT]
     assert listed(message_to(MANAGEMENT)) == set(lights)
+    assert not Escalation.objects.filter(sent_at__isnull=True).exists()
+    assert TimelineEntry.objects.filter(issue__in=lights).count() == 8
 
 
 def test_an_issue_fired_for_one_recipient_meanwhile_is_left_out_of_the_batch(
     territory: Territory, backlog: dict[str, list[Issue]]
 ) -> None:
-    # Another sweep fired the first pothole's level after this sweep read what was due.
+    # Another sweep fired (and sent) the first pothole's level after this sweep read what was
+    # due.
     taken = backlog["potholes"][0]
     level = EscalationLevel.objects.get(email=CONTROL)
-    Escalation.objects.create(issue=taken, level=level, deadline_at=taken.due_at, recipient=CONTROL)
+    Escalation.objects.create(
+        issue=taken,
+        level=level,
+        deadline_at=taken.due_at,
+        recipient=CONTROL,
+        sent_at=timezone.now(),
+    )
 
     assert run_escalations(timezone.now()) == 19
 
@@ -216,4 +228,49 @@ def test_two_beat_processes_send_each_recipient_one_email(
     assert sum(fired) == 20
     assert Escalation.objects.count() == 20
     assert sorted(m.to[0] for m in mail.outbox) == [CONTROL, MANAGEMENT]
+    assert listed(message_to(CONTROL)) == {issue.pk for issue in backlog["potholes"]}
     assert TimelineEntry.objects.filter(kind=TimelineEntry.Kind.ESCALATED).count() == 20
+    assert not Escalation.objects.filter(sent_at__isnull=True).exists()
+
+
+class TouchesTheIssuesWhileSending(EmailBackend):
+    """The in-memory backend that, while "the mail server answers", has another database
+    connection read the claims and update the issues, waiting at most a second for a lock."""
+
+    seen: list[Any] = []
+
+    def send_messages(self, messages: Sequence[EmailMessage]) -> int:
+        issue_ids = sorted({issue_id for message in messages for issue_id in listed(message)})
+
+        def other_connection() -> None:
+            try:
+                with transaction.atomic():
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET LOCAL lock_timeout = '1s'")
+                    committed = Escalation.objects.filter(issue__in=issue_ids).count()
+                    updated = Issue.objects.filter(pk__in=issue_ids).update(address="Via Nuova 2")
+                self.seen.append((committed, updated))
+            except OperationalError as exc:  # the lock timeout
+                self.seen.append(exc)
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=other_connection)
+        thread.start()
+        thread.join()
+        return super().send_messages(messages)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_email_goes_after_the_claims_commit_and_leaves_the_issues_unlocked(
+    territory: Territory, backlog: dict[str, list[Issue]], settings: Any
+) -> None:
+    settings.EMAIL_BACKEND = f"{__name__}.TouchesTheIssuesWhileSending"
+    TouchesTheIssuesWhileSending.seen = []
+
+    assert run_escalations(timezone.now()) == 20
+
+    # Per recipient: its claims were visible to others, and its issues free to change.
+    assert set(TouchesTheIssuesWhileSending.seen) == {(8, 8), (12, 12)}
+    assert sorted(m.to[0] for m in mail.outbox) == [CONTROL, MANAGEMENT]
+    assert not Escalation.objects.filter(sent_at__isnull=True).exists()

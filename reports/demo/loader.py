@@ -152,25 +152,31 @@ def _create_office_settings() -> None:
     ResponseTemplate.objects.bulk_create(
         [
             ResponseTemplate(
-                title="Presa in carico",
-                text_it="Abbiamo preso in carico la segnalazione: una squadra interverrà appena "
-                "possibile. Grazie per averci avvisato.",
-                text_en="We have taken the report in hand: a crew will come as soon as possible. "
-                "Thank you for letting us know.",
+                titles={"it": "Presa in carico", "en": "Taken in hand"},
+                texts={
+                    "it": "Abbiamo preso in carico la segnalazione: una squadra interverrà "
+                    "appena possibile. Grazie per averci avvisato.",
+                    "en": "We have taken the report in hand: a crew will come as soon as "
+                    "possible. Thank you for letting us know.",
+                },
             ),
             ResponseTemplate(
-                title="Risolto",
+                titles={"it": "Risolto", "en": "Fixed"},
                 status=Status.CLOSED,
-                text_it="Il problema è stato risolto. Grazie per la segnalazione.",
-                text_en="The problem has been fixed. Thank you for reporting it.",
+                texts={
+                    "it": "Il problema è stato risolto. Grazie per la segnalazione.",
+                    "en": "The problem has been fixed. Thank you for reporting it.",
+                },
             ),
             ResponseTemplate(
-                title="Non di competenza",
+                titles={"it": "Non di competenza", "en": "Not the municipality's"},
                 status=Status.CLOSED,
-                text_it="Il problema non è di competenza del Comune: lo abbiamo inoltrato "
-                "all'ente competente.",
-                text_en="This is not the municipality's to fix: we have forwarded it to the "
-                "competent body.",
+                texts={
+                    "it": "Il problema non è di competenza del Comune: lo abbiamo inoltrato "
+                    "all'ente competente.",
+                    "en": "This is not the municipality's to fix: we have forwarded it to the "
+                    "competent body.",
+                },
             ),
         ]
     )
