@@ -52,16 +52,21 @@ def fill_in_address(report_id: int) -> None:
 
 @shared_task(**MAIL_RETRY)
 def alert_emergency_contact(issue_id: int) -> None:
-    """E-mail the department's emergency contact about an issue flagged as dangerous, once."""
+    """E-mail the department's emergency contact about an issue flagged as dangerous, once.
+
+    The emergency's timeline entry is locked while the e-mail is sent, not the issue: staff
+    can act on the issue meanwhile, and a second run waits and then sees "alerted".
+    """
     with transaction.atomic():
-        issue = (
-            Issue.objects.select_for_update(of=("self",))
-            .select_related("department", "category")
-            .get(pk=issue_id)
+        entry = (
+            TimelineEntry.objects.select_for_update()
+            .filter(issue_id=issue_id, kind=TimelineEntry.Kind.EMERGENCY)
+            .order_by("id")
+            .first()
         )
-        entry = issue.timeline.filter(kind=TimelineEntry.Kind.EMERGENCY).order_by("id").first()
         if entry is None or entry.data.get("alerted"):
             return
+        issue = Issue.objects.select_related("department", "category").get(pk=issue_id)
         department = issue.department
         recipient = department.emergency_email if department else ""
         if not recipient:
