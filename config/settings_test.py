@@ -27,3 +27,4 @@ CELERY_TASK_DEFAULT_QUEUE = f"segnala-test-{os.environ.get('PYTEST_XDIST_WORKER'
 # Tests file many reports from one address; tests/test_security.py lowers these itself.
 SUBMISSIONS_RATE = "100000/hour"
 SUPPORT_RATE = "100000/hour"
+GEOCODE_RATE = "100000/hour"

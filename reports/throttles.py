@@ -49,3 +49,10 @@ class SubmissionThrottle(CitizenThrottle):
 class SupportThrottle(CitizenThrottle):
     scope = "support"
     setting = "SUPPORT_RATE"
+
+
+class GeocodeThrottle(CitizenThrottle):
+    """The citizen form's address search and the street read out at the pin."""
+
+    scope = "geocode"
+    setting = "GEOCODE_RATE"
