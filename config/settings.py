@@ -438,11 +438,14 @@ REST_FRAMEWORK = {
     # Reverse proxies in front of the application (for the client address of rate limits).
     "NUM_PROXIES": env.int("TRUSTED_PROXIES", default=0),
 }
-# Anonymous submissions and "me too" per client address (reports/throttles.py): reports filed,
-# and every submission attempt, refused ones included (the cap on a flood of bad requests).
+# Anonymous submissions, "me too" and address look-ups per client address
+# (reports/throttles.py): reports filed, and every submission attempt, refused ones included
+# (the cap on a flood of bad requests).
 SUBMISSIONS_RATE = env.str("SUBMISSIONS_RATE", default="30/hour")
 SUBMISSION_ATTEMPTS_RATE = env.str("SUBMISSION_ATTEMPTS_RATE", default="120/hour")
 SUPPORT_RATE = env.str("SUPPORT_RATE", default="60/hour")
+# The citizen form's address search and the street read out each time the pin moves.
+GEOCODE_RATE = env.str("GEOCODE_RATE", default="600/hour")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Segnala API",
     "DESCRIPTION": "Citizen reports, issues and categories of the municipality.",

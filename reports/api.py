@@ -30,8 +30,9 @@ from backoffice.roles import Verb
 from clustering.actions import ClusteringRefused, merge_issues, split_reports
 from clustering.candidates import nearby_open_issues
 from config.params import comma_list
+from geo.geocode import forward_geocode, reverse_geocode, street_position
 from geo.models import localized
-from geo.querysets import place_at
+from geo.querysets import inside_municipality, place_at
 from geo.units import WGS84, make_point
 from reports.actions import IssueClosed, PhotoStorageError, submit_report, support_issue
 from reports.models import Issue, PublicStatus, Report, SubmissionKey, public_status
@@ -46,6 +47,8 @@ from reports.querysets import (
     with_public_status,
 )
 from reports.serializers import (
+    AddressQuerySerializer,
+    AddressSerializer,
     CategorySerializer,
     ClusteringResultSerializer,
     FiniteFloatField,
@@ -53,6 +56,7 @@ from reports.serializers import (
     MergeSerializer,
     NearbyQuerySerializer,
     NearbyResultSerializer,
+    PlaceQuerySerializer,
     PublicIssueSerializer,
     PublicReportSerializer,
     ReportSubmissionSerializer,
@@ -61,7 +65,7 @@ from reports.serializers import (
     SupportResultSerializer,
     SupportSerializer,
 )
-from reports.throttles import SubmissionView, SupportThrottle
+from reports.throttles import GeocodeThrottle, SubmissionView, SupportThrottle
 
 
 class ReportCreateView(SubmissionView):
@@ -308,6 +312,7 @@ class IssueNearbyView(APIView):
                     "first_reported_at": summary.first_reported_at,
                     "thumbnail_url": default_storage.url(summary.photo) if summary.photo else None,
                     "description": summary.description,
+                    "language": summary.language,
                     "url": reverse("issue", args=[nearby.issue_id]),
                 }
             )
@@ -315,6 +320,55 @@ class IssueNearbyView(APIView):
 
 
 NEARBY_LIMIT = 5
+
+
+class AddressSearchView(APIView):
+    throttle_classes = [GeocodeThrottle]
+
+    @extend_schema(
+        parameters=[AddressQuerySerializer],
+        responses={200: AddressSerializer},
+        summary="Find a street of the municipality",
+        description="The point of a typed address inside the territory (the geocoder of "
+        "settings.GEOCODER; offline, the middle of the imported street) and the street there; "
+        "404 with a message when none is found.",
+    )
+    def get(self, request: Request) -> Response:
+        query = AddressQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        address = query.validated_data["q"]
+        found = forward_geocode(address)
+        if found is not None and not inside_municipality(make_point(*found)):
+            # Nominatim knows the whole world: "Via Roma" is in another town. The streets
+            # imported for the territory may still have it.
+            found = street_position(address) if settings.GEOCODER != "offline" else None
+            if found is not None and not inside_municipality(make_point(*found)):
+                found = None
+        if found is None:
+            raise NotFound(_("No street of the municipality matches this address."))
+        lat, lon = found
+        return Response(
+            AddressSerializer({"lat": lat, "lon": lon, "address": reverse_geocode(lat, lon)}).data
+        )
+
+
+class AddressAtView(APIView):
+    throttle_classes = [GeocodeThrottle]
+
+    @extend_schema(
+        parameters=[PlaceQuerySerializer],
+        responses={200: AddressSerializer},
+        summary="The street at a point of the municipality",
+        description="What the citizen form reads out where the pin is: the nearest street "
+        "(offline, from the imported roads: no call to another service).",
+    )
+    def get(self, request: Request) -> Response:
+        query = PlaceQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        lat, lon = query.validated_data["lat"], query.validated_data["lon"]
+        return Response(
+            AddressSerializer({"lat": lat, "lon": lon, "address": reverse_geocode(lat, lon)}).data
+        )
 
 
 class IssueSupportView(APIView):

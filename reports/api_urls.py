@@ -12,4 +12,6 @@ urlpatterns = [
     path("issues/<int:pk>/merge/", api.IssueMergeView.as_view(), name="api-issue-merge"),
     path("issues/<int:pk>/split/", api.IssueSplitView.as_view(), name="api-issue-split"),
     path("categories/", api.CategoryListView.as_view(), name="api-category-list"),
+    path("addresses/", api.AddressSearchView.as_view(), name="api-address-search"),
+    path("addresses/at/", api.AddressAtView.as_view(), name="api-address-at"),
 ]

@@ -78,6 +78,7 @@ class PublicSummary(NamedTuple):
     # first, as on the map and in Open311; "" if none.
     photo: str
     description: str  # its latest public non-empty description; "" if none
+    language: str  # the language code that description was written in (its HTML lang)
 
 
 # Raw SQL for its Python cost, not its round trips: the suggestions are typed as the citizen
@@ -94,12 +95,13 @@ SELECT i.id, c.code, c.name_it, c.name_en, i.status, i.address, i.report_count,
            WHERE r.issue_id = i.id AND NOT r.hidden
            ORDER BY r.created_at, r.id, p.position LIMIT 1
        ), ''),
-       coalesce((
-           SELECT r.description FROM reports_report r
-           WHERE r.issue_id = i.id AND NOT r.hidden AND r.description <> ''
-           ORDER BY r.created_at DESC, r.id DESC LIMIT 1
-       ), '')
+       coalesce(d.description, ''), coalesce(d.language, '')
 FROM reports_issue i JOIN reports_category c ON c.id = i.category_id
+LEFT JOIN LATERAL (
+    SELECT r.description, r.language FROM reports_report r
+    WHERE r.issue_id = i.id AND NOT r.hidden AND r.description <> ''
+    ORDER BY r.created_at DESC, r.id DESC LIMIT 1
+) AS d ON true
 WHERE i.id = ANY(%s) AND NOT i.hidden
 """
 

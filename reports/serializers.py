@@ -420,9 +420,21 @@ class CategorySerializer(serializers.ModelSerializer):
         }
 
 
-class NearbyQuerySerializer(serializers.Serializer):
+class PlaceQuerySerializer(serializers.Serializer):
+    """A point of the territory given as ?lat=&lon= (WGS84 degrees); 400 outside it."""
+
     lat = FiniteFloatField(min_value=-90, max_value=90)
     lon = FiniteFloatField(min_value=-180, max_value=180)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not inside_municipality(make_point(attrs["lat"], attrs["lon"])):
+            raise serializers.ValidationError(
+                {"location": _("This place is outside the municipality's territory.")}
+            )
+        return attrs
+
+
+class NearbyQuerySerializer(PlaceQuerySerializer):
     category = serializers.CharField(max_length=60)
 
     def validate_category(self, code: str) -> Category:
@@ -431,12 +443,28 @@ class NearbyQuerySerializer(serializers.Serializer):
             raise serializers.ValidationError(_("Unknown or inactive category."))
         return found.category
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if not inside_municipality(make_point(attrs["lat"], attrs["lon"])):
-            raise serializers.ValidationError(
-                {"location": _("This place is outside the municipality's territory.")}
-            )
-        return attrs
+
+# A street, a number and perhaps a district: longer than any real address, short enough that
+# nobody sends a paragraph to the geocoder.
+ADDRESS_QUERY_MAX_CHARS = 200
+
+
+class AddressQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(
+        max_length=ADDRESS_QUERY_MAX_CHARS,
+        help_text="A street and number typed by a person, such as 'Via Roma 12'.",
+        error_messages={
+            "required": gettext_lazy("Type a street and number."),
+            "blank": gettext_lazy("Type a street and number."),
+            "max_length": gettext_lazy("Type at most {max_length} characters."),
+        },
+    )
+
+
+class AddressSerializer(serializers.Serializer):
+    lat = serializers.FloatField()
+    lon = serializers.FloatField()
+    address = serializers.CharField(help_text="The street at that point; empty when none is known.")
 
 
 class NearbyIssueSerializer(serializers.Serializer):
@@ -452,6 +480,9 @@ class NearbyIssueSerializer(serializers.Serializer):
     first_reported_at = serializers.DateTimeField()
     thumbnail_url = serializers.CharField(allow_null=True)
     description = serializers.CharField()
+    language = serializers.CharField(
+        help_text="Language code of the description (its HTML lang), as the citizen wrote it."
+    )
     url = serializers.CharField()
 
 

@@ -110,3 +110,10 @@ def _give_back(request: Request | None) -> None:
 class SupportThrottle(CitizenThrottle):
     scope = "support"
     setting = "SUPPORT_RATE"
+
+
+class GeocodeThrottle(CitizenThrottle):
+    """The citizen form's address search and the street read out at the pin."""
+
+    scope = "geocode"
+    setting = "GEOCODE_RATE"

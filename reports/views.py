@@ -64,6 +64,8 @@ def submit_page(request: HttpRequest) -> HttpResponse:
     config: dict[str, Any] = {
         **map_start(),
         "categoriesUrl": reverse("api-category-list"),
+        "addressSearchUrl": reverse("api-address-search"),
+        "addressAtUrl": reverse("api-address-at"),
         "reportsUrl": reverse("api-report-create"),
         "maxPhotos": settings.PHOTOS_PER_REPORT,
         "maxSidePx": BROWSER_PHOTO_MAX_SIDE_PX,
@@ -85,6 +87,17 @@ def normalize_tracking_code(raw: str) -> str | None:
     if len(compact) != 8 or not compact.isalnum():
         return None
     return f"{compact[:4]}-{compact[4:]}"
+
+
+@require_http_methods(["GET"])
+def track_lookup(request: HttpRequest) -> HttpResponse:
+    """The "Follow your report" form: go to the tracking page of the code typed (?code=)."""
+    code = request.GET.get("code", "")[:100]
+    normalized = normalize_tracking_code(code)
+    if normalized is None:
+        # The tracking page's own "no report with this code" message, with what was typed.
+        return render(request, "reports/track.html", {"code": code, "issue": None}, status=400)
+    return redirect("track", normalized)
 
 
 @never_cache
@@ -152,6 +165,7 @@ class TimelineItem:
 class ReportSummary:
     description: str
     created_at: datetime
+    language: str  # what the description was written in: its HTML lang
 
 
 def issue_context(pk: int) -> dict[str, Any]:
@@ -164,11 +178,11 @@ def issue_context(pk: int) -> dict[str, Any]:
         public_photos().filter(report__issue=issue).only("image", "thumbnail")[:PAGE_PHOTOS]
     )
     descriptions = [
-        ReportSummary(description=description, created_at=created_at)
-        for description, created_at in issue.reports.filter(hidden=False)
+        ReportSummary(*row)
+        for row in issue.reports.filter(hidden=False)
         .exclude(description="")
         .order_by("created_at")
-        .values_list("description", "created_at")[:PAGE_DESCRIPTIONS]
+        .values_list("description", "created_at", "language")[:PAGE_DESCRIPTIONS]
     ]
     # The crew's photo of the finished work (routing.actions.finish_stop): closed issues only.
     after_photos = []

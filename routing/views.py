@@ -275,13 +275,17 @@ def _route_context(request: HttpRequest, pk: int) -> dict[str, Any]:
         reports_by_issue.setdefault(report.issue_id, [])
         if len(reports_by_issue[report.issue_id]) < REPORTS_TO_QUALIFY:
             reports_by_issue[report.issue_id].append(report)
-    descriptions = dict(
-        Report.objects.filter(issue_id__in=[s.issue_id for s in stops], hidden=False)
+    # Each issue's first description, and the language it was written in (its HTML lang).
+    descriptions = {
+        issue_id: (description, language)
+        for issue_id, description, language in Report.objects.filter(
+            issue_id__in=[s.issue_id for s in stops], hidden=False
+        )
         .exclude(description="")
         .order_by("issue_id", "created_at")
         .distinct("issue_id")
-        .values_list("issue_id", "description")
-    )
+        .values_list("issue_id", "description", "language")
+    }
     now = timezone.now()
     depot = route.crew.depot
     current = None
@@ -296,7 +300,8 @@ def _route_context(request: HttpRequest, pk: int) -> dict[str, Any]:
     items = [
         {
             "stop": stop,
-            "description": descriptions.get(stop.issue_id, ""),
+            "description": descriptions.get(stop.issue_id, ("", ""))[0],
+            "description_language": descriptions.get(stop.issue_id, ("", ""))[1],
             "late": stop.issue.due_at is not None and stop.issue.due_at < now,
             "final": stop.state in FINAL_STATES,
             # Work is recorded on the plan in force only (routing.actions.refuse_if_superseded).

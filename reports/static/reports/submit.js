@@ -5,7 +5,10 @@
  * in the browser, and one multipart POST to /api/v1/reports/. Plain JS, no build step;
  * strings come from Django's JavaScript catalog (gettext, ngettext, interpolate).
  * suggestions.js adds the "Already reported?" list, told of each new place and category by a
- * "segnala:place" event on the form.
+ * "segnala:place" event on the form, and says "segnala:joined" when the citizen joined an issue.
+ * The pin can also be set from a typed address (/api/v1/addresses/), and the street at the pin
+ * is read out with it (/api/v1/addresses/at/). What was typed is kept as a draft in this tab's
+ * sessionStorage, so a language switch or a reload does not lose it.
  */
 (function () {
   "use strict";
@@ -28,6 +31,9 @@
     pinRefusal: null, // why the server refuses the pin's place (outside the territory...)
     busy: false,
     submissionKey: null,
+    streetTicket: 0,
+    restoring: false, // the draft is being put back: do not save a half-restored form
+    finished: false, // sent, or joined an issue: nothing more to keep
   };
 
 
@@ -159,8 +165,76 @@
     state.pinRefusal = null;
     clearFieldError("location");
     if (state.pinByUser) byId("photo-position").hidden = true;
-    loadCategories();
+    announceStreet();
+    saveDraft();
+    return loadCategories();
   }
+
+  // The street at the pin, added to #pin-text (a live region): the numbers alone tell a
+  // screen-reader user nothing. Outside the territory, or offline, the numbers stay.
+  async function announceStreet() {
+    const ticket = ++state.streetTicket;
+    const pin = state.pin;
+    const query = new URLSearchParams({ lat: pin.lat.toFixed(6), lon: pin.lon.toFixed(6) });
+    let data = null;
+    try {
+      const response = await fetch(config.addressAtUrl + "?" + query, {
+        headers: { Accept: "application/json", "Accept-Language": language },
+      });
+      if (response.ok) data = await response.json();
+    } catch (error) {
+      // Offline, or not JSON: the position in numbers is still there.
+    }
+    if (ticket !== state.streetTicket || !data || !data.address) return; // the pin moved meanwhile
+    byId("pin-text").textContent = format(gettext("The pin is on %(street)s, at latitude %(lat)s, longitude %(lon)s."), {
+      street: data.address,
+      lat: pin.lat.toFixed(5),
+      lon: pin.lon.toFixed(5),
+    });
+  }
+
+  // ---- "Street and number": the pin goes where the typed address is.
+
+  async function findAddress() {
+    const input = byId("address");
+    const button = byId("address-find");
+    const text = input.value.trim();
+    clearFieldError("address");
+    if (!text) {
+      showFieldError("address", gettext("Type a street and number."));
+      input.focus();
+      return;
+    }
+    button.disabled = true;
+    let response = null;
+    let data = null;
+    try {
+      response = await fetch(config.addressSearchUrl + "?" + new URLSearchParams({ q: text }), {
+        headers: { Accept: "application/json", "Accept-Language": language },
+      });
+      data = await response.json();
+    } catch (error) {
+      // Offline, or not JSON: handled below.
+    }
+    button.disabled = false;
+    if (response && response.ok && data && Number.isFinite(data.lat) && Number.isFinite(data.lon)) {
+      setPin(data.lat, data.lon, true, true);
+      return;
+    }
+    const messages = response && data ? flattenErrors(data).map((pair) => pair[1]).join(" ") : "";
+    showFieldError("address", messages || (response
+      ? gettext("Something went wrong on our side. Please try again in a few minutes.")
+      : gettext("We could not reach the server. Check your connection and try again.")));
+    input.focus();
+  }
+
+  byId("address-find").addEventListener("click", findAddress);
+  // Enter here would send the whole report: search instead.
+  byId("address").addEventListener("keydown", (event) => {
+    if (event.key !== "Enter") return;
+    event.preventDefault();
+    findAddress();
+  });
 
   map.on("click", (event) => setPin(event.latlng.lat, event.latlng.lng, true, false));
   byId("pin-centre").addEventListener("click", () => {
@@ -414,6 +488,7 @@
         // The server's "Photo 2: ..." is about a list that changed: it checks again on Send.
         clearFieldError("photo");
         showPhotos();
+        saveDraft();
         byId("photos").focus();
       });
       item.append(remove);
@@ -435,6 +510,7 @@
       showFieldError("photo", format(text, { n: config.maxPhotos }));
     }
     const chosen = files.slice(0, room);
+    if (chosen.length) byId("photos-lost").hidden = true;
     state.preparing += chosen.length;
     updateSendButton();
     for (const file of chosen) {
@@ -541,6 +617,7 @@
     }
     if (response && (response.status === 201 || response.status === 200) && data && data.tracking_url) {
       byId("send-status").textContent = gettext("Your report was sent.");
+      finish();
       window.location.assign(data.tracking_url);
       return;
     }
@@ -555,5 +632,110 @@
     }
   });
 
+  // ---- The draft: what the citizen typed, kept in this tab's sessionStorage (never beyond:
+  // it holds the contact details) while the report is not sent. The language switch reloads
+  // the page, and so does an accidental pull-to-refresh: both put the draft back. Photos are
+  // files, which cannot be kept: the citizen is told to choose them again.
+
+  const DRAFT_KEY = "segnala:report-draft";
+  const DRAFT_FIELDS = ["address", "description", "name", "email", "phone"];
+
+  function saveDraft() {
+    if (state.restoring || state.finished) return;
+    const checked = form.querySelector("input[name=urgency]:checked");
+    const draft = {
+      pin: state.pin,
+      pinByUser: state.pinByUser,
+      category: byId("category").value,
+      answers: collectAnswers(),
+      fields: Object.fromEntries(DRAFT_FIELDS.map((id) => [id, byId(id).value])),
+      urgency: checked ? checked.value : null,
+      emergency: byId("emergency").checked,
+      photos: state.photos.length + state.preparing,
+    };
+    try {
+      sessionStorage.setItem(DRAFT_KEY, JSON.stringify(draft));
+    } catch (error) {
+      // Storage off or full (private browsing): the form works, nothing is kept.
+    }
+  }
+
+  // The report was sent, or the citizen joined an issue instead: the draft goes.
+  function finish() {
+    state.finished = true;
+    try {
+      sessionStorage.removeItem(DRAFT_KEY);
+    } catch (error) {
+      // Storage off: there was no draft.
+    }
+  }
+
+  function readDraft() {
+    try {
+      const draft = JSON.parse(sessionStorage.getItem(DRAFT_KEY) || "null");
+      return draft && typeof draft === "object" ? draft : null;
+    } catch (error) {
+      return null; // storage off, or not ours
+    }
+  }
+
+  function restoreAnswers(answers) {
+    (state.category ? state.category.questions : []).forEach((question) => {
+      const value = answers[question.code];
+      if (value === undefined) return;
+      if (question.kind === "multichoice") {
+        const keys = [].concat(value).map(String);
+        form.querySelectorAll('input[name="question-' + question.code + '"]').forEach((box) => {
+          box.checked = keys.includes(box.value);
+        });
+      } else {
+        byId("question-" + question.code).value = String(value);
+      }
+    });
+  }
+
+  async function restoreDraft() {
+    const draft = readDraft();
+    if (!draft) return;
+    state.restoring = true;
+    const fields = draft.fields && typeof draft.fields === "object" ? draft.fields : {};
+    DRAFT_FIELDS.forEach((id) => {
+      if (typeof fields[id] === "string") byId(id).value = fields[id];
+    });
+    const urgency = Array.from(form.querySelectorAll("input[name=urgency]")).find((radio) => radio.value === String(draft.urgency));
+    if (urgency) urgency.checked = true;
+    byId("emergency").checked = draft.emergency === true;
+    byId("emergency-call").hidden = !byId("emergency").checked;
+    const photos = Number(draft.photos) || 0;
+    if (photos > 0) {
+      const lost = byId("photos-lost");
+      lost.textContent = format(ngettext(
+        "The page was reloaded, and your %(n)s photo could not be kept: please choose it again.",
+        "The page was reloaded, and your %(n)s photos could not be kept: please choose them again.",
+        photos
+      ), { n: photos });
+      lost.hidden = false;
+    }
+    const pin = draft.pin;
+    if (pin && Number.isFinite(pin.lat) && Number.isFinite(pin.lon)) {
+      const accuracy = Number.isFinite(pin.accuracy) ? pin.accuracy : null;
+      await setPin(pin.lat, pin.lon, draft.pinByUser === true, true, accuracy);
+      const select = byId("category");
+      if (!select.disabled && state.categories.some((category) => category.code === draft.category)) {
+        select.value = draft.category;
+        showCategory();
+        restoreAnswers(draft.answers && typeof draft.answers === "object" ? draft.answers : {});
+      }
+    }
+    state.restoring = false;
+    saveDraft();
+  }
+
+  form.addEventListener("input", saveDraft);
+  form.addEventListener("change", saveDraft);
+  window.addEventListener("pagehide", saveDraft);
+  form.addEventListener("segnala:joined", finish);
+
   updateSendButton();
+  restoreDraft();
 })();

@@ -4,7 +4,8 @@
  * ask /api/v1/issues/nearby/ for open issues of that category near the pin and list them. The
  * citizen may ignore them, or press "This is my problem" on one and join it with
  * POST /api/v1/issues/<id>/support/ (an optional e-mail for updates) instead of sending a new
- * report. Plain JS, no build step; strings come from Django's JavaScript catalog.
+ * report (and tells submit.js with "segnala:joined"). Plain JS, no build step; strings come from
+ * Django's JavaScript catalog.
  */
 (function () {
   "use strict";
@@ -119,7 +120,8 @@
       const description = issue.description.length > DESCRIPTION_MAX_CHARS
         ? issue.description.slice(0, DESCRIPTION_MAX_CHARS - 1).trimEnd() + "…"
         : issue.description;
-      item.append(element("blockquote", { class: "suggestion-description" }, description));
+      // In the citizen's own language: a screen reader reads it with the right voice.
+      item.append(element("blockquote", { class: "suggestion-description", lang: issue.language || null }, description));
     }
 
     const actions = element("div", { class: "suggestion-actions" });
@@ -285,6 +287,7 @@
     );
     panel.append(links);
     byId("error-summary").hidden = true;
+    form.dispatchEvent(new CustomEvent("segnala:joined")); // submit.js drops the draft
     form.hidden = true;
     form.after(panel);
     panel.focus();
