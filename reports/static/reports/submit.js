@@ -137,6 +137,10 @@
 
   // ---- The map and the pin. Without tiles the map stays grey; the pin still works.
 
+  if (config.markerIcons) {
+    L.Icon.Default.imagePath = "";
+    L.Icon.Default.mergeOptions(config.markerIcons);
+  }
   const map = L.map("map");
   if (config.bounds) map.fitBounds(config.bounds);
   else map.setView(config.centre, config.zoom);
