@@ -11,7 +11,9 @@ from typing import Any
 from django.core.files.storage import default_storage
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
+from reports.answers import EARLIEST_DATE_ANSWER, MAX_NUMBER_ANSWER, MIN_NUMBER_ANSWER
 from reports.models import (
     Category,
     CloseReason,
@@ -31,6 +33,21 @@ DATATYPES = {
     Question.Kind.CHOICE: "singlevaluelist",
     Question.Kind.MULTICHOICE: "multivaluelist",
 }
+
+
+def datatype_description(kind: str) -> str | None:
+    """What reports.answers accepts for a question of `kind`, in the request's language."""
+    if kind == Question.Kind.DATE:
+        return _(
+            "A date, YYYY-MM-DD, from %(earliest)s to today; of a W3C date-time, only the date "
+            "is kept."
+        ) % {"earliest": EARLIEST_DATE_ANSWER.isoformat()}
+    if kind == Question.Kind.NUMBER:
+        return _("A number from %(min)d to %(max)d.") % {
+            "min": MIN_NUMBER_ANSWER,
+            "max": MAX_NUMBER_ANSWER,
+        }
+    return None
 
 
 def service(category: Category) -> dict[str, Any]:
@@ -54,9 +71,7 @@ def service_definition(category: Category) -> dict[str, Any]:
                 "code": question.code,
                 "datatype": DATATYPES[Question.Kind(question.kind)],
                 "required": question.required,
-                "datatype_description": (
-                    "YYYY-MM-DD" if question.kind == Question.Kind.DATE else None
-                ),
+                "datatype_description": datatype_description(question.kind),
                 "order": order,
                 "description": question.label,
                 "values": [{"key": key, "name": name} for key, name in question.choice_labels()],

@@ -26,22 +26,30 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework.exceptions import ValidationError
 
 from config.ids import parse_id
-from config.params import comma_list
+from config.params import comma_lists
 from geo.geocode import forward_geocode
 from geo.models import RoadSegment
 from open311 import serializers
 from open311.actions import authenticate, record_citizen_update, within_rate_limit
 from open311.fetch import MediaRefused, fetch_media
 from open311.models import ApiKey
-from open311.render import errors, flatten, respond
+from open311.render import errors, flatten, respond, w3c
 from reports.actions import Contact, PhotoStorageError, submit_report
 from reports.models import Category, Channel, Issue, Report, Status, TimelineEntry
 from reports.photos import PhotoError, process_upload
 from reports.querysets import active_categories, public_timeline
-from reports.serializers import ReportSubmissionSerializer
+from reports.serializers import ReportSubmissionSerializer, not_handled
 from reports.views import normalize_tracking_code
 
 DEFAULT_WINDOW = dt.timedelta(days=90)
+# What start_date, end_date and updated_datetime may be: far inside datetime's years 1-9999,
+# so that a window of 90 days either side is still a datetime.
+EARLIEST_MOMENT = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+LATEST_MOMENT = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+# A citizen's update is sent when it is made, or retried from a client's queue; a client's
+# clock may be a little ahead.
+UPDATE_MAX_AGE = dt.timedelta(days=365)
+CLOCK_SKEW = dt.timedelta(days=1)
 MAX_PAGE_SIZE = 1000
 ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
 # Our serializer's field names as the client sent them.
@@ -157,7 +165,13 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @open311_view(("GET",))
 def service_list(request: HttpRequest, fmt: str) -> HttpResponse:
-    data = [serializers.service(c) for c in active_categories()]
+    # Only what a client may file: GeoReport v2 has no way to mark a service "information
+    # only", so a client offers a form for every service listed, and a category outside the
+    # municipality's competence would refuse every citizen who filled it in. Our own web form
+    # and /api/v1/categories/ show those categories with where to go instead.
+    data = [
+        serializers.service(c) for c in active_categories().filter(handled_by_municipality=True)
+    ]
     return respond(data, fmt, "services")
 
 
@@ -166,6 +180,8 @@ def service_definition(request: HttpRequest, fmt: str, code: str) -> HttpRespons
     category = active_categories().filter(code=code).first()
     if category is None:
         raise Refused(404, _("Unknown service_code: %(code)s.") % {"code": code})
+    if not category.handled_by_municipality:
+        raise Refused(404, not_handled(category))
     return respond(serializers.service_definition(category), fmt, "service_definition")
 
 
@@ -175,7 +191,7 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
         return _create_request(request, fmt)
     params = request.GET
     issues = serializers.requests_queryset()
-    ids = comma_list(params.get("service_request_id"))
+    ids = comma_lists(params, "service_request_id")
     if ids:
         # The spec: a list of ids overrides every other filter.
         wanted = [n for n in map(parse_id, ids[:MAX_PAGE_SIZE]) if n is not None]
@@ -183,18 +199,18 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
     else:
         start, end = _date_window(params.get("start_date"), params.get("end_date"))
         issues = issues.filter(first_reported_at__gte=start, first_reported_at__lte=end)
-        codes = comma_list(params.get("service_code"))
+        codes = comma_lists(params, "service_code")
         if codes:
             issues = issues.filter(category__code__in=codes)
-        statuses = [s.lower() for s in comma_list(params.get("status"))]
-        unknown = [s for s in statuses if s not in ("open", "closed")]
+        statuses = {s.lower() for s in comma_lists(params, "status")}
+        unknown = sorted(statuses - {"open", "closed"})
         if unknown:
             raise Refused(
                 400, _("Unknown status: %(s)s. Use open or closed.") % {"s": ", ".join(unknown)}
             )
-        if statuses == ["open"]:
+        if statuses == {"open"}:
             issues = issues.exclude(status=Status.CLOSED)
-        elif statuses == ["closed"]:
+        elif statuses == {"closed"}:
             issues = issues.filter(status=Status.CLOSED)
     extensions = _flag(params.get("extensions"))
     if extensions:
@@ -335,7 +351,12 @@ def _flag(raw: str | None) -> bool:
 
 
 def _moment(raw: str, name: str) -> dt.datetime:
-    """Parse a W3C date-time (or a date: its midnight); naive ones are in the site's zone."""
+    """Parse a W3C date-time (or a date: its midnight) between 1900 and 2100, in UTC.
+
+    Naive ones are in the site's zone. The bounds keep the window arithmetic and the offset
+    conversion inside datetime's years 1-9999: 9999-12-31 plus 90 days, or 0001-01-01 at
+    +14:00 in UTC, was an OverflowError (a 500).
+    """
     raw = raw.strip()
     try:
         moment = parse_datetime(raw)
@@ -350,7 +371,29 @@ def _moment(raw: str, name: str) -> dt.datetime:
             _("%(name)s must be a W3C date-time such as 2026-01-31T08:00:00+01:00.")
             % {"name": name},
         )
-    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+    try:
+        aware = timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+        utc = aware.astimezone(dt.UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not EARLIEST_MOMENT <= utc <= LATEST_MOMENT:
+        raise Refused(
+            400,
+            _out_of_range(
+                name,
+                EARLIEST_MOMENT.isoformat(timespec="seconds"),
+                LATEST_MOMENT.isoformat(timespec="seconds"),
+            ),
+        )
+    return utc
+
+
+def _out_of_range(name: str, earliest: str | None, latest: str | None) -> str:
+    return _("%(name)s is out of range: give a moment between %(earliest)s and %(latest)s.") % {
+        "name": name,
+        "earliest": earliest,
+        "latest": latest,
+    }
 
 
 def _date_window(raw_start: str | None, raw_end: str | None) -> tuple[dt.datetime, dt.datetime]:
@@ -427,7 +470,7 @@ def _create_update(request: HttpRequest, fmt: str) -> HttpResponse:
     if citizen_status and citizen_status not in UPDATE_STATUSES:
         problems.append(_("status must be open or closed."))
     if params.get("updated_datetime", "").strip():
-        _moment(params["updated_datetime"], "updated_datetime")
+        _updated_datetime(params["updated_datetime"])
     contact = _update_contact(params, problems)
     if problems:
         raise Refused(400, *problems)
@@ -454,6 +497,16 @@ def _create_update(request: HttpRequest, fmt: str) -> HttpResponse:
             503, _("Your photos could not be stored just now. Please send again.")
         ) from None
     return respond([{"update_id": str(entry.pk)}], fmt, "service_request_updates", status=201)
+
+
+def _updated_datetime(raw: str) -> dt.datetime:
+    """Check the client's time of an update: within the last year, or a day ahead at most."""
+    moment = _moment(raw, "updated_datetime")
+    now = timezone.now()
+    earliest, latest = now - UPDATE_MAX_AGE, now + CLOCK_SKEW
+    if not earliest <= moment <= latest:
+        raise Refused(400, _out_of_range("updated_datetime", w3c(earliest), w3c(latest)))
+    return moment
 
 
 def _update_contact(params: Any, problems: list[str]) -> Contact:

@@ -29,7 +29,8 @@ from backoffice.permissions import StaffVerb, issue_for
 from backoffice.roles import Verb
 from clustering.actions import ClusteringRefused, merge_issues, split_reports
 from clustering.candidates import nearby_open_issues
-from config.params import comma_list
+from config.ids import parse_id
+from config.params import comma_lists
 from geo.geocode import forward_geocode, reverse_geocode, street_position
 from geo.models import localized
 from geo.querysets import inside_municipality, place_at
@@ -181,9 +182,46 @@ class IssueDetailView(generics.RetrieveAPIView):
 
 
 class IssuePagination(GeoJsonPagination):
+    """Pages of the issue list; a bad page or page_size is a 400 (DRF silently used the default)."""
+
     page_size = 500
     page_size_query_param = "page_size"
     max_page_size = 5000
+
+    def get_page_size(self, request: Request) -> int:
+        raw = single_param(request.query_params, "page_size")
+        if raw is None:
+            return self.page_size
+        size = parse_id(raw)
+        if size is None or not 1 <= size <= self.max_page_size:
+            raise ValidationError(
+                {
+                    "page_size": [
+                        _("page_size is a whole number from 1 to %(n)d.")
+                        % {"n": self.max_page_size}
+                    ]
+                }
+            )
+        return size
+
+    def get_page_number(self, request: Request, paginator: Any) -> Any:
+        raw = single_param(request.query_params, "page")
+        if raw is None:
+            return 1
+        if raw in self.last_page_strings:
+            return paginator.num_pages
+        page = parse_id(raw)
+        if page is None or page < 1:
+            raise ValidationError({"page": [_("page is a whole number from 1, or last.")]})
+        return page  # past the last page: DRF's 404 "Invalid page."
+
+
+def single_param(params: Any, name: str) -> str | None:
+    """The one value of a query parameter (None when absent or blank); 400 when given twice."""
+    values = params.getlist(name)
+    if len(values) > 1:
+        raise ValidationError({name: [_("Give %(name)s once.") % {"name": name}]})
+    return (values[0].strip() or None) if values else None
 
 
 def parse_bbox(raw: str) -> Polygon:
@@ -209,9 +247,14 @@ def parse_bbox(raw: str) -> Polygon:
         OpenApiParameter(
             "status",
             OpenApiTypes.STR,
-            description="Comma list of open, under_review, closed. Default: open,under_review.",
+            description="Comma list of open, under_review, closed (repeating the parameter "
+            "adds to the list). Default: open,under_review.",
         ),
-        OpenApiParameter("category", OpenApiTypes.STR, description="Comma list of codes."),
+        OpenApiParameter(
+            "category",
+            OpenApiTypes.STR,
+            description="Comma list of codes (repeating the parameter adds to the list).",
+        ),
     ],
     summary="Issues on the map (GeoJSON)",
 )
@@ -221,7 +264,7 @@ class IssueListView(generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet[Issue]:
         params = self.request.query_params
-        statuses = comma_list(params.get("status")) or [
+        statuses = comma_lists(params, "status") or [
             PublicStatus.OPEN.value,
             PublicStatus.UNDER_REVIEW.value,
         ]
@@ -231,9 +274,10 @@ class IssueListView(generics.ListAPIView):
                 {"status": [_("Unknown status: %(s)s.") % {"s": ", ".join(unknown)}]}
             )
         issues = with_public_status(public_issues(), statuses)
-        if params.get("bbox"):
-            issues = in_bbox(issues, parse_bbox(params["bbox"]))
-        codes = comma_list(params.get("category"))
+        bbox = single_param(params, "bbox")
+        if bbox:
+            issues = in_bbox(issues, parse_bbox(bbox))
+        codes = comma_lists(params, "category")
         if codes:
             # A code with NUL matches no category, and PostgreSQL refuses NUL in a query.
             issues = issues.filter(category__code__in=[c for c in codes if "\x00" not in c])

@@ -57,6 +57,13 @@ class FiniteFloatField(serializers.FloatField):
         return value
 
 
+def not_handled(category: Category) -> str:
+    """Tell the citizen that the municipality does not handle `category`, and where to go."""
+    return _("The municipality does not handle this: %(where)s") % {
+        "where": category.redirect_instructions or category.redirect_body or "-"
+    }
+
+
 class ReportSubmissionSerializer(serializers.Serializer):
     """A citizen's new report, as multipart form data (or JSON without photos)."""
 
@@ -155,12 +162,7 @@ class ReportSubmissionSerializer(serializers.Serializer):
         offer: Offer = attrs["category"]
         category = offer.category
         if not category.handled_by_municipality:
-            raise serializers.ValidationError(
-                {
-                    "category": _("The municipality does not handle this: %(where)s")
-                    % {"where": category.redirect_instructions or category.redirect_body or "-"}
-                }
-            )
+            raise serializers.ValidationError({"category": not_handled(category)})
         attrs["area"] = area  # handed to submit_report, which needs it too
         if not offer.offered_in(area.pk if area else None):
             raise serializers.ValidationError(

@@ -140,6 +140,64 @@ def test_issue_list_refuses_bad_filters(
     assert field in response.json()
 
 
+@pytest.mark.parametrize(
+    "query, field, message",
+    [
+        ("page_size=-1", "page_size", "page_size is a whole number from 1 to 5000."),
+        ("page_size=0", "page_size", "page_size is a whole number from 1 to 5000."),
+        ("page_size=abc", "page_size", "page_size is a whole number from 1 to 5000."),
+        ("page_size=5001", "page_size", "page_size is a whole number from 1 to 5000."),
+        ("page_size=1.5", "page_size", "page_size is a whole number from 1 to 5000."),
+        ("page_size=1&page_size=2", "page_size", "Give page_size once."),
+        ("page=0", "page", "page is a whole number from 1, or last."),
+        ("page=-1", "page", "page is a whole number from 1, or last."),
+        ("page=abc", "page", "page is a whole number from 1, or last."),
+        ("bbox=24,60,25,61&bbox=20,50,21,51", "bbox", "Give bbox once."),
+    ],
+)
+def test_issue_list_refuses_bad_pages_with_a_message(
+    query: str, field: str, message: str, api: APIClient, territory: Territory
+) -> None:
+    response = api.get(f"/api/v1/issues/?{query}")
+
+    assert response.status_code == 400
+    assert response.json() == {field: [message]}
+
+
+def test_issue_list_pages_and_repeated_filters_add_up(api: APIClient, territory: Territory) -> None:
+    west = submit(api, WEST)["issue"]
+    east = submit(api, EAST)["issue"]
+    Issue.objects.filter(pk=east).update(status="closed", close_reason="fixed")
+
+    def ids(query: str) -> list[int]:
+        response = api.get(f"/api/v1/issues/?{query}")
+        assert response.status_code == 200, response.json()
+        return sorted(f["id"] for f in response.json()["features"])
+
+    assert ids("status=open&status=closed") == sorted([west, east])
+    assert ids("status=closed&category=streetlight&category=pothole") == [east]
+    first = api.get("/api/v1/issues/?status=open,closed&page_size=1").json()
+    assert len(first["features"]) == 1 and first["count"] == 2
+    second = api.get("/api/v1/issues/?status=open,closed&page_size=1&page=2").json()
+    last = api.get("/api/v1/issues/?status=open,closed&page_size=1&page=last").json()
+    assert second["features"] == last["features"] != first["features"]
+    assert api.get("/api/v1/issues/?page_size=5000&page=1").status_code == 200
+    assert api.get("/api/v1/issues/?page_size=&page=&bbox=").status_code == 200  # as if absent
+    assert api.get("/api/v1/issues/?status=open,closed&page_size=1&page=3").status_code == 404
+
+
+def test_an_absurd_answer_is_refused_and_nothing_is_filed(
+    api: APIClient, territory: Territory
+) -> None:
+    body = {"lat": WEST[0], "lon": WEST[1], "category": "pothole"}
+    body["answers"] = {"size": "small", "depth_cm": 1e308}
+    response = api.post("/api/v1/reports/", body, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"answers": {"depth_cm": "Give a number from 0 to 1,000,000."}}
+    assert not Report.objects.exists()
+
+
 def test_hidden_issue_is_not_public(api: APIClient, territory: Territory) -> None:
     created = submit(api, WEST)
     Issue.objects.filter(pk=created["issue"]).update(hidden=True)

@@ -81,6 +81,13 @@ def test_a_wrong_answer_is_named_in_the_operator_s_language_and_the_form_keeps_w
     assert 'data-category="pothole">' in page  # shown and enabled again
 
 
+def test_an_absurd_number_is_refused_with_the_range_it_may_take(switchboard: Client) -> None:
+    response = file_form(switchboard, **{"answer-size": "large", "answer-depth_cm": "1e308"})
+
+    assert response.status_code == 400 and not Report.objects.exists()
+    assert "Give a number from 0 to 1,000,000." in response.content.decode()
+
+
 def test_a_required_answer_may_wait_and_the_timeline_says_which(switchboard: Client) -> None:
     response = file_form(switchboard, **{"answer-size": "", "answer-depth_cm": "30"})
 

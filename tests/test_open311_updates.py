@@ -70,7 +70,7 @@ def test_a_citizen_update_is_an_internal_note_and_retries_are_idempotent(
         "description": "It has been fixed, thanks",
         "email": "luca@example.org",
         "first_name": "Luca",
-        "updated_datetime": "2026-11-23T09:00:00+01:00",
+        "updated_datetime": timezone.localtime().isoformat(timespec="seconds"),
     }
     first = post_form(client, "servicerequestupdates.json", update)
     again = post_form(client, "servicerequestupdates.json", update)
@@ -116,6 +116,52 @@ def test_bad_citizen_updates_are_refused(
     assert root.tag == "errors"
     assert fragment in root.findtext("error/description")
     assert not TimelineEntry.objects.filter(kind=TimelineEntry.Kind.INTERNAL_NOTE).exists()
+
+
+def w3c_from_now(**delta: float) -> str:
+    return timezone.localtime(timezone.now() + dt.timedelta(**delta)).isoformat(timespec="seconds")
+
+
+@pytest.mark.parametrize(
+    "updated",
+    [
+        "0001-01-01T00:00:00+14:00",
+        "9999-12-31T23:59:59Z",
+        "1900-01-01T00:00:00Z",
+        "days=-366",
+        "days=2",
+    ],
+)
+def test_an_update_s_time_far_from_now_is_refused(
+    client: Client, key: str, issue: Issue, updated: str
+) -> None:
+    if updated.startswith("days="):
+        updated = w3c_from_now(days=float(updated.removeprefix("days=")))
+    update = {
+        "api_key": key,
+        "service_request_id": str(issue.pk),
+        "description": "Still there",
+        "updated_datetime": updated,
+    }
+    response = post_form(client, "servicerequestupdates.json", update)
+
+    assert response.status_code == 400, response.content
+    [error] = response.json()
+    assert error["description"].startswith("updated_datetime is out of range: give a moment")
+    assert not TimelineEntry.objects.filter(kind=TimelineEntry.Kind.INTERNAL_NOTE).exists()
+
+
+@pytest.mark.parametrize("days", [-364, 0, 0.9])
+def test_an_update_s_time_within_a_year_before_and_a_day_after_now_is_accepted(
+    client: Client, key: str, issue: Issue, days: float
+) -> None:
+    update = {
+        "api_key": key,
+        "service_request_id": str(issue.pk),
+        "description": "Still there",
+        "updated_datetime": w3c_from_now(days=days),
+    }
+    assert post_form(client, "servicerequestupdates.json", update).status_code == 201
 
 
 def test_admin_creates_a_key_shown_once_and_revokes_it(client: Client, db: None) -> None:

@@ -192,7 +192,7 @@ def test_main_flows_at_debug_leave_no_contact_and_no_photo_position_in_the_logs(
             "description": "Still there",
             "email": OPEN311["email"],
             "phone": OPEN311_PHONE,
-            "updated_datetime": "2026-11-23T08:00:00+01:00",
+            "updated_datetime": timezone.localtime().isoformat(timespec="seconds"),
         },
     )
     assert updated.status_code == 201, updated.content

@@ -88,6 +88,9 @@ QUESTIONS = [
 ]
 
 
+TODAY = dt.date(2026, 11, 24)
+
+
 def test_answers_are_cleaned_by_kind() -> None:
     cleaned = validate_answers(
         QUESTIONS,
@@ -98,6 +101,7 @@ def test_answers_are_cleaned_by_kind() -> None:
             "what": ["plastic", "glass", "glass"],
             "note": "  dopo la pioggia ",
         },
+        today=TODAY,
     )
 
     assert cleaned == {
@@ -126,6 +130,55 @@ def test_answers_are_cleaned_by_kind() -> None:
 )
 def test_bad_answers_name_the_question(raw: dict[str, object], bad: str) -> None:
     with pytest.raises(AnswersInvalid) as error:
-        validate_answers(QUESTIONS, raw)
+        validate_answers(QUESTIONS, raw, today=TODAY)
 
     assert bad in error.value.errors
+
+
+@pytest.mark.parametrize(
+    "seen, kept",
+    [
+        ("2026-11-20T10:00:00+01:00", "2026-11-20"),
+        ("2026-11-20T23:30:00-05:00", "2026-11-21"),  # the next morning in Rome
+        ("2026-11-20T08:00:00", "2026-11-20"),
+        ("2026-11-24", "2026-11-24"),
+        ("1900-01-01", "1900-01-01"),
+    ],
+)
+def test_a_date_answer_may_be_a_w3c_date_time_and_keeps_its_date_in_our_zone(
+    seen: str, kept: str
+) -> None:
+    assert validate_answers(QUESTIONS, {"size": "small", "seen": seen}, today=TODAY) == {
+        "size": "small",
+        "seen": kept,
+    }
+
+
+@pytest.mark.parametrize(
+    "raw, bad, message",
+    [
+        ({"seen": "0001-01-01"}, "seen", "Give a date from 1900-01-01 to today."),
+        ({"seen": "1899-12-31"}, "seen", "Give a date from 1900-01-01 to today."),
+        ({"seen": "2026-11-25"}, "seen", "Give a date from 1900-01-01 to today."),
+        ({"seen": "9999-12-31T23:59:59Z"}, "seen", "Give a date from 1900-01-01 to today."),
+        ({"seen": "0001-01-01T00:00:00+14:00"}, "seen", "Give a date from 1900-01-01 to today."),
+        ({"seen": "2026-02-30T10:00:00Z"}, "seen", "Give a date as YYYY-MM-DD."),
+        ({"depth": "1e308"}, "depth", "Give a number from 0 to 1,000,000."),
+        ({"depth": "1000000.5"}, "depth", "Give a number from 0 to 1,000,000."),
+        ({"depth": "-1"}, "depth", "Give a number from 0 to 1,000,000."),
+        ({"depth": "1e400"}, "depth", "Give a number."),
+    ],
+)
+def test_absurd_dates_and_numbers_are_refused_with_the_accepted_range(
+    raw: dict[str, object], bad: str, message: str
+) -> None:
+    with pytest.raises(AnswersInvalid) as error:
+        validate_answers(QUESTIONS, {"size": "small", **raw}, today=TODAY)
+
+    assert error.value.errors == {bad: message}
+
+
+def test_numbers_at_the_bounds_are_kept() -> None:
+    for depth, kept in (("0", 0), ("1000000", 1_000_000), ("0,25", 0.25)):
+        cleaned = validate_answers(QUESTIONS, {"size": "small", "depth": depth}, today=TODAY)
+        assert cleaned["depth"] == kept
