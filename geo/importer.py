@@ -15,6 +15,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.models import Area, Municipality, RoadSegment
 from geo.osm import Extract, Segment, read_extract
+from geo.querysets import forget_territory_extent
 from geo.units import WGS84
 from geo.wards import build_wards, territory_boundary
 
@@ -122,6 +123,7 @@ def subdivide_boundary(municipality: Municipality) -> int:
             " SELECT id, ST_Subdivide(boundary, %s) FROM geo_municipality WHERE id = %s",
             [SUBDIVIDE_MAX_VERTICES, municipality.pk],
         )
+        forget_territory_extent()  # maps open on the new outline
         return cursor.rowcount
 
 

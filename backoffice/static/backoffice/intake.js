@@ -40,7 +40,11 @@
   const container = document.getElementById("intake-map");
   if (!container || typeof L === "undefined") return;
   const map = L.map(container);
-  L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map);
+  L.tileLayer(config.tileUrl, {
+    attribution: config.tileAttribution,
+    subdomains: config.tileSubdomains,
+    maxZoom: 19,
+  }).addTo(map);
   if (config.bounds) map.fitBounds(config.bounds);
   else map.setView(config.centre, config.zoom);
   let pin = null;
