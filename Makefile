@@ -1,5 +1,6 @@
 # Segnala: `make run` serves the demo city, `make test` runs the whole suite.
 # Both install what is missing first. DATABASE_URL, CELERY_BROKER_URL, PORT... override.
+# With SEGNALA_ENV=production `make run` serves the town's own data: no demo is loaded.
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -57,7 +58,11 @@ database:
 	$(PY) manage.py migrate --noinput -v0
 
 demo:
+ifeq ($(SEGNALA_ENV),production)
+	@echo "SEGNALA_ENV=production: the demo city is not loaded (README, Starting a real town)."
+else
 	$(PY) manage.py load_demo
+endif
 
 lint:
 	$(VENV)/bin/ruff check .

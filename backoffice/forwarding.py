@@ -56,7 +56,7 @@ def forward_issue(
             % {"body": body.name}
         )
     now = timezone.now()
-    due_at = due_at or add_working_days(now, body.response_days, settings.PATRON_SAINT_DAY)
+    due_at = due_at or add_working_days(now, body.response_days, settings.LOCAL_HOLIDAYS)
     if due_at <= now:
         raise TransitionRefused(_("The deadline must be in the future."))
     with transaction.atomic():

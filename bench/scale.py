@@ -565,6 +565,9 @@ def production_env() -> dict[str, str]:
         "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY", uuid.uuid4().hex * 2),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SITE_URL": "http://127.0.0.1",
+        "MUNICIPALITY_NAME": "Comune di Prova",
+        "DEFAULT_FROM_EMAIL": "segnala@comune.example",
+        "TRUSTED_PROXIES": "0",  # clients connect to gunicorn directly
         "STATIC_ROOT": str(ROOT / "var" / "bench-static"),
         "SERVE_MEDIA": "true",
         # Every client here is one address: the per-address limit on anonymous submissions

@@ -65,7 +65,7 @@ def chains() -> tuple[dict[int, list[EscalationLevel]], dict[int, list[Escalatio
 
 def fire_at(deadline_at: dt.datetime, level: EscalationLevel) -> dt.datetime:
     """Return when `level` fires for a deadline: that many working days after it."""
-    return add_working_days(deadline_at, level.after_working_days, settings.PATRON_SAINT_DAY)
+    return add_working_days(deadline_at, level.after_working_days, settings.LOCAL_HOLIDAYS)
 
 
 def due_escalations(now: dt.datetime) -> list[DueEscalation]:
@@ -331,7 +331,7 @@ def working_days_between(start: dt.datetime, end: dt.datetime) -> int:
     count = 0
     while day < last:
         day += dt.timedelta(days=1)
-        if is_working_day(day, settings.PATRON_SAINT_DAY):
+        if is_working_day(day, settings.LOCAL_HOLIDAYS):
             count += 1
     return count
 

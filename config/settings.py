@@ -1,11 +1,12 @@
 """Segnala settings: every knob is a typed environment variable with a safe development default.
 
-`SEGNALA_ENV=production` turns on the production checks: the process refuses to start with the
-development secret key, with DEBUG on, without ALLOWED_HOSTS or without SITE_URL.
+`SEGNALA_ENV=production` turns on the production checks (at the end of this module): the
+process refuses to start with a development default where a town must choose its own value.
 """
 
 import datetime as dt
 import ipaddress
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -51,20 +52,6 @@ WILDCARD_HOSTS = ("0.0.0.0", "::", "[::]", "")  # noqa: S104 - compared with, ne
 _dev_host = "127.0.0.1" if _dev_host in WILDCARD_HOSTS else _dev_host
 DEV_SITE_URL = f"http://{_dev_host}:{env.int('PORT', default=8000)}"
 SITE_URL = env.str("SITE_URL", default="" if PRODUCTION else DEV_SITE_URL).rstrip("/")
-
-if PRODUCTION:
-    problems = []
-    if SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 40:
-        problems.append("SECRET_KEY must be set to a random value of at least 40 characters")
-    if DEBUG:
-        problems.append("DEBUG must be off")
-    if not ALLOWED_HOSTS:
-        problems.append("ALLOWED_HOSTS must list the public host names")
-    site = urlsplit(SITE_URL)
-    if site.scheme not in {"http", "https"} or not site.netloc:
-        problems.append("SITE_URL must be the public address, e.g. https://segnala.example.org")
-    if problems:
-        raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(problems))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -220,9 +207,26 @@ elif STORAGE_BACKEND == "s3":
     AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default=None)
     AWS_QUERYSTRING_AUTH = env.bool("AWS_QUERYSTRING_AUTH", default=False)
     AWS_DEFAULT_ACL = None
+    # Public photo URLs are unsigned, so the photo bucket is readable by everyone (a bucket
+    # policy, which no object ACL overrides; MinIO has no ACLs at all). The originals kept by
+    # moderation must therefore live in a bucket of their own, readable by nobody, served by
+    # signed URLs only to staff. Keys keep their "private/" prefix, so the originals of a
+    # deployment that had them in the photo bucket move over with one copy of that prefix.
+    AWS_PRIVATE_STORAGE_BUCKET_NAME = env.str("AWS_PRIVATE_STORAGE_BUCKET_NAME", default="")
+    if AWS_PRIVATE_STORAGE_BUCKET_NAME in {"", AWS_STORAGE_BUCKET_NAME}:
+        raise ImproperlyConfigured(
+            "STORAGE_BACKEND=s3 needs AWS_PRIVATE_STORAGE_BUCKET_NAME: a bucket without public "
+            "access, other than AWS_STORAGE_BUCKET_NAME (whose photos everyone may read), for "
+            "the photo originals that only staff may see"
+        )
     _private_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {"location": "private", "default_acl": "private", "querystring_auth": True},
+        "OPTIONS": {
+            "bucket_name": AWS_PRIVATE_STORAGE_BUCKET_NAME,
+            "location": "private",
+            "default_acl": "private",
+            "querystring_auth": True,
+        },
     }
 else:
     raise ImproperlyConfigured("STORAGE_BACKEND must be 'filesystem' or 's3'")
@@ -251,16 +255,41 @@ DATA_UPLOAD_MAX_NUMBER_FILES = PHOTOS_PER_REPORT + 1
 
 # Map and territory.
 TILE_URL = env.str("TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+# What Leaflet puts for {s} in TILE_URL: "abc" (Leaflet's way: a, b and c), or a comma list
+# for longer names ("tile1,tile2").
+_subdomains = env.str("TILE_SUBDOMAINS", default="abc").strip()
+TILE_SUBDOMAINS = (
+    [s.strip() for s in _subdomains.split(",")] if "," in _subdomains else [*_subdomains]
+)
+if "{s}" in TILE_URL and not (TILE_SUBDOMAINS and all(TILE_SUBDOMAINS)):
+    raise ImproperlyConfigured(
+        "TILE_SUBDOMAINS must name the subdomains {s} stands for in TILE_URL"
+    )
 TILE_ATTRIBUTION = env.str(
     "TILE_ATTRIBUTION",
     default=(
         '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
     ),
 )
+# Where maps open while no municipality boundary is loaded ("lat,lon"); once one is, they open
+# on it (geo.querysets.territory_view). Unset: Italy as a whole.
+MAP_CENTER = tuple(env.list("MAP_CENTER", cast=float, default=[]))
+if MAP_CENTER and not (
+    len(MAP_CENTER) == 2 and -90 <= MAP_CENTER[0] <= 90 and -180 <= MAP_CENTER[1] <= 180
+):
+    raise ImproperlyConfigured(
+        "MAP_CENTER must be a latitude and a longitude in degrees, e.g. 44.4806,11.0297"
+    )
 LEAFLET_CONFIG = {
-    "TILES": [("OpenStreetMap", TILE_URL, {"attribution": TILE_ATTRIBUTION, "maxZoom": 19})],
-    "DEFAULT_CENTER": (60.1699, 24.9384),
-    "DEFAULT_ZOOM": 14,
+    "TILES": [
+        (
+            "OpenStreetMap",
+            TILE_URL,
+            {"attribution": TILE_ATTRIBUTION, "maxZoom": 19, "subdomains": TILE_SUBDOMAINS},
+        )
+    ],
+    "DEFAULT_CENTER": MAP_CENTER or (42.5, 12.5),
+    "DEFAULT_ZOOM": 14 if MAP_CENTER else 6,
     "RESET_VIEW": False,
 }
 # Duplicates: a report joins an open issue whose latest report is at most this old.
@@ -268,10 +297,35 @@ DUPLICATE_WINDOW_DAYS = env.float("DUPLICATE_WINDOW_DAYS", default=60.0)
 # "Already reported?" suggestions look this far around the citizen's pin (FixMyStreet: 250 m).
 NEARBY_SUGGESTION_RADIUS_M = env.float("NEARBY_SUGGESTION_RADIUS_M", default=250.0)
 EMERGENCY_NUMBER = env.str("EMERGENCY_NUMBER", default="112")
-MUNICIPALITY_NAME = env.str("MUNICIPALITY_NAME", default="Segnala demo")
+DEMO_MUNICIPALITY_NAME = "Segnala demo"  # refused in production below
+MUNICIPALITY_NAME = env.str("MUNICIPALITY_NAME", default=DEMO_MUNICIPALITY_NAME)
 
-# Working-day calendar (SLA): Italian national holidays plus the patron saint's day (MM-DD).
-PATRON_SAINT_DAY = env.str("PATRON_SAINT_DAY", default="06-24")
+
+def _days_of_the_year(variable: str) -> list[str]:
+    """Read a comma list of days of the year as MM-DD; a day that is not one stops the process."""
+    days = [day.strip() for day in env.str(variable).split(",") if day.strip()]
+    for day in days:
+        try:
+            if not re.fullmatch(r"\d\d-\d\d", day):
+                raise ValueError(day)
+            dt.date.fromisoformat(f"2000-{day}")  # a leap year: 02-29 is a day of some years
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{variable}: {day!r} is not a day as MM-DD, month first (03-20 for 20 March); "
+                "separate several days with commas"
+            ) from None
+    return days
+
+
+# Working-day calendar (SLA): Italian national holidays plus the local ones (MM-DD): the
+# patron saint's day (PATRON_SAINT_DAY, default 24 June) and any other (LOCAL_HOLIDAYS, a
+# comma list); either variable takes a comma list, and both together count.
+_holiday_variables = [v for v in ("PATRON_SAINT_DAY", "LOCAL_HOLIDAYS") if v in env.ENVIRON]
+LOCAL_HOLIDAYS = (
+    tuple(sorted({day for v in _holiday_variables for day in _days_of_the_year(v)}))
+    if _holiday_variables
+    else ("06-24",)
+)
 
 # Reverse geocoding: "offline" uses the nearest street of the loaded territory; "nominatim"
 # asks NOMINATIM_URL and falls back to the offline answer when it fails.
@@ -305,6 +359,8 @@ if ROUTING_WEIGHT_PER_PRIORITY_POINT <= 0:
     raise ImproperlyConfigured("ROUTING_WEIGHT_PER_PRIORITY_POINT must be positive")
 
 # Celery.
+# Tasks defined outside an app's tasks.py, which autodiscovery would not find.
+CELERY_IMPORTS = ["config.health"]
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=None)
 CELERY_TASK_ACKS_LATE = True
@@ -330,7 +386,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_interval": 10,
     "unacked_restore_throttle": 1,
 }
+# Beat sends a heartbeat this often and a worker stamps it (config/health.py); /healthz says
+# which of the two is stale once its stamp is older than HEALTH_HEARTBEAT_STALE_S.
+HEARTBEAT_S = 60.0
+HEALTH_HEARTBEAT_STALE_S = env.int("HEALTH_HEARTBEAT_STALE_S", default=300)
+if HEALTH_HEARTBEAT_STALE_S <= 2 * HEARTBEAT_S:
+    raise ImproperlyConfigured(
+        f"HEALTH_HEARTBEAT_STALE_S must be more than {2 * HEARTBEAT_S:.0f} seconds (two heartbeats)"
+    )
 CELERY_BEAT_SCHEDULE = {
+    "heartbeat": {"task": "config.health.heartbeat", "schedule": HEARTBEAT_S},
     "relay-outbox": {
         "task": "outbox.tasks.relay_outbox",
         "schedule": env.float("OUTBOX_RELAY_S", default=15.0),
@@ -426,6 +491,13 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "office-queue"
 LOGOUT_REDIRECT_URL = "login"
 
+# Reverse proxies in front of Segnala that each append to X-Forwarded-For (1 behind one nginx);
+# the client is the address the outermost of them saw. With 0 it is REMOTE_ADDR, which behind a
+# proxy is the proxy's: every citizen would share one rate limit and one login lockout, so
+# production must say how many there are (checked below).
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
+if TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXIES must be 0 or the number of proxies")
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -435,8 +507,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "reports.api_errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
-    # Reverse proxies in front of the application (for the client address of rate limits).
-    "NUM_PROXIES": env.int("TRUSTED_PROXIES", default=0),
+    # The client address of rate limits and of the login lockout (config/client_address.py).
+    "NUM_PROXIES": TRUSTED_PROXIES,
 }
 # Anonymous submissions, "me too" and address look-ups per client address
 # (reports/throttles.py): reports filed, and every submission attempt, refused ones included
@@ -473,15 +545,26 @@ X_FRAME_OPTIONS = "DENY"
 # Content security policy (django-csp): our own scripts, styles and fonts only; images also
 # from the tile server. The admin (django-leaflet's widgets) and the Swagger UI need inline
 # scripts and are left out; they are for staff.
+# A TILE_URL with {s} loads from one host per subdomain: each is a source of its own ("{s}"
+# in a source is not valid CSP, and the browser would refuse every tile).
 _tiles = urlsplit(TILE_URL)
-TILE_ORIGIN = f"{_tiles.scheme}://{_tiles.netloc}" if _tiles.netloc else ""
+TILE_ORIGINS = (
+    sorted(
+        {
+            f"{_tiles.scheme}://{_tiles.netloc.replace('{s}', sub)}"
+            for sub in (TILE_SUBDOMAINS if "{s}" in _tiles.netloc else [""])
+        }
+    )
+    if _tiles.netloc
+    else []
+)
 CONTENT_SECURITY_POLICY = {
     "EXCLUDE_URL_PREFIXES": ["/admin/", "/api/docs/"],
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:", "blob:", *([TILE_ORIGIN] if TILE_ORIGIN else [])],
+        "img-src": [SELF, "data:", "blob:", *TILE_ORIGINS],
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],
@@ -497,7 +580,8 @@ AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = env.int("TRUSTED_PROXIES", default=0)
+# Axes would ask django-ipware, which is not installed, and fall back to REMOTE_ADDR.
+AXES_CLIENT_IP_CALLABLE = "config.client_address.client_address"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -540,3 +624,31 @@ LOGGING = {
 # GDAL 3.6 (Debian 12) cannot sandbox spatial-reference look-ups; Segnala never parses an SRS
 # supplied by a user (every geometry it accepts is built as SRID 4326 in geo.units).
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# Production refuses what only suits a developer's machine or the demo, all problems at once.
+if PRODUCTION:
+    problems = []
+    if SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 40:
+        problems.append("SECRET_KEY must be set to a random value of at least 40 characters")
+    if DEBUG:
+        problems.append("DEBUG must be off")
+    if not ALLOWED_HOSTS:
+        problems.append("ALLOWED_HOSTS must list the public host names")
+    site = urlsplit(SITE_URL)
+    if site.scheme not in {"http", "https"} or not site.netloc:
+        problems.append("SITE_URL must be the public address, e.g. https://segnala.example.org")
+    if MUNICIPALITY_NAME.strip() in {"", DEMO_MUNICIPALITY_NAME}:
+        problems.append("MUNICIPALITY_NAME must be the town's name, e.g. Comune di Vignola")
+    _sender = DEFAULT_FROM_EMAIL.strip().rstrip(">")
+    if not _sender or _sender.endswith("@localhost"):
+        problems.append(
+            "DEFAULT_FROM_EMAIL must be the address mail comes from, e.g. segnala@comune.example.it"
+        )
+    if "TRUSTED_PROXIES" not in env.ENVIRON:
+        problems.append(
+            "TRUSTED_PROXIES must be set: the number of reverse proxies in front of Segnala (1 "
+            "behind one nginx), or 0 if clients connect directly; with 0 behind a proxy every "
+            "citizen shares one rate limit and one login lockout"
+        )
+    if problems:
+        raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(problems))

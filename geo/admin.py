@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -7,10 +9,20 @@ from leaflet.admin import LeafletGeoAdmin
 
 from geo.importer import subdivide_boundary
 from geo.models import Area, Department, Depot, ExternalBody, Municipality
+from geo.querysets import admin_map_settings
+
+
+class TerritoryMapAdmin(LeafletGeoAdmin):
+    """An admin whose empty maps open on the municipality (or MAP_CENTER), not at a fixed place."""
+
+    @property
+    def settings_overrides(self) -> dict[str, Any]:  # type: ignore[override]
+        # Read by django-leaflet each time it builds a form's map widget.
+        return admin_map_settings()
 
 
 @admin.register(Municipality)
-class MunicipalityAdmin(LeafletGeoAdmin):
+class MunicipalityAdmin(TerritoryMapAdmin):
     list_display = ["name", "istat_code"]
 
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
@@ -19,7 +31,7 @@ class MunicipalityAdmin(LeafletGeoAdmin):
 
 
 @admin.register(Area)
-class AreaAdmin(LeafletGeoAdmin):
+class AreaAdmin(TerritoryMapAdmin):
     list_display = ["name", "code", "municipality"]
     search_fields = ["name", "code"]
 
@@ -63,7 +75,7 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Depot)
-class DepotAdmin(LeafletGeoAdmin):
+class DepotAdmin(TerritoryMapAdmin):
     list_display = ["name", "department", "address"]
     list_filter = ["department"]
 

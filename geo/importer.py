@@ -19,6 +19,7 @@ from shapely.geometry.base import BaseGeometry
 from backoffice.models import AssignmentRule
 from geo.models import Area, Municipality, RoadSegment
 from geo.osm import Extract, ExtractError, Segment, read_extract
+from geo.querysets import forget_territory_extent
 from geo.territory_files import Shape, TerritoryFileError
 from geo.units import WGS84
 from geo.wards import LocalProjection, build_wards, territory_boundary
@@ -253,6 +254,7 @@ def subdivide_boundary(municipality: Municipality) -> int:
             " SELECT id, ST_Subdivide(boundary, %s) FROM geo_municipality WHERE id = %s",
             [SUBDIVIDE_MAX_VERTICES, municipality.pk],
         )
+        forget_territory_extent()  # maps open on the new outline
         return cursor.rowcount
 
 

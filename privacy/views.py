@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from config.client_address import client_address
 from privacy.access import (
     LinkExpired,
     LinkInvalid,
@@ -38,7 +39,7 @@ def request_page(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "privacy/request.html", {"form": form}, status=400)
     email = form.cleaned_data["email"]
-    if over_rate_limit(request.META.get("REMOTE_ADDR", ""), email):
+    if over_rate_limit(client_address(request), email):
         context = {"form": form, "error": _("Too many requests. Please try again in an hour.")}
         return render(request, "privacy/request.html", context, status=429)
     try:

@@ -320,6 +320,7 @@ def _route_context(request: HttpRequest, pk: int) -> dict[str, Any]:
         "distance_km": route.distance_m / 1000,
         "map_config": {
             "tileUrl": settings.TILE_URL,
+            "tileSubdomains": settings.TILE_SUBDOMAINS,
             "tileAttribution": settings.TILE_ATTRIBUTION,
             "depot": {"lat": depot.location.y, "lon": depot.location.x, "name": depot.name},
             "line": [[lat, lon] for lon, lat in route.line],

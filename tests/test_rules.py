@@ -63,20 +63,29 @@ def test_deadline_term_grows_from_half_the_sla_and_caps() -> None:
 
 
 def test_weekends_and_italian_holidays_are_not_working_days() -> None:
-    assert not is_working_day(dt.date(2026, 11, 28), "")  # Saturday
-    assert not is_working_day(dt.date(2026, 12, 8), "")  # Immacolata
-    assert not is_working_day(dt.date(2026, 4, 6), "")  # Easter Monday
-    assert not is_working_day(dt.date(2026, 6, 24), "06-24")  # patron saint
-    assert is_working_day(dt.date(2026, 6, 24), "")
-    assert is_working_day(dt.date(2026, 11, 23), "")
+    assert not is_working_day(dt.date(2026, 11, 28), ())  # Saturday
+    assert not is_working_day(dt.date(2026, 12, 8), ())  # Immacolata
+    assert not is_working_day(dt.date(2026, 4, 6), ())  # Easter Monday
+    assert not is_working_day(dt.date(2026, 6, 24), ("06-24",))  # patron saint
+    assert is_working_day(dt.date(2026, 6, 24), ())
+    assert is_working_day(dt.date(2026, 11, 23), ())
+
+
+def test_every_local_holiday_is_a_day_off() -> None:
+    """A town may have a second patron or a closure day of its own (LOCAL_HOLIDAYS)."""
+    local = ("01-31", "06-24")
+
+    assert not is_working_day(dt.date(2025, 1, 31), local)  # a Friday
+    assert not is_working_day(dt.date(2025, 6, 24), local)  # a Tuesday
+    assert is_working_day(dt.date(2025, 1, 30), local)
 
 
 def test_sla_skips_weekends_and_holidays() -> None:
     friday = dt.datetime(2026, 12, 4, 10, 0, tzinfo=ROME)
 
     # Mon 7, (Tue 8 holiday), Wed 9, Thu 10.
-    assert add_working_days(friday, 3, "") == dt.datetime(2026, 12, 10, 10, 0, tzinfo=ROME)
-    assert add_working_days(friday, 0, "") == friday
+    assert add_working_days(friday, 3, ()) == dt.datetime(2026, 12, 10, 10, 0, tzinfo=ROME)
+    assert add_working_days(friday, 0, ()) == friday
 
 
 QUESTIONS = [

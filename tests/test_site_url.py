@@ -7,7 +7,14 @@ import sys
 
 # Variables of the machine running the tests that would change what the settings read.
 FROM_THE_SHELL = {"SECRET_KEY", "DEBUG", "SITE_URL", "HOST", "PORT", "ALLOWED_HOSTS"}
-PRODUCTION = {"SEGNALA_ENV": "production", "SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": "x.it"}
+PRODUCTION = {
+    "SEGNALA_ENV": "production",
+    "SECRET_KEY": "k" * 50,
+    "ALLOWED_HOSTS": "x.it",
+    "MUNICIPALITY_NAME": "Comune di Vignola",
+    "DEFAULT_FROM_EMAIL": "segnala@comune.vignola.mo.it",
+    "TRUSTED_PROXIES": "1",
+}
 
 
 def settings_site_url(**env: str) -> subprocess.CompletedProcess[str]:

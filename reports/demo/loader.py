@@ -355,7 +355,7 @@ def _rewrite_history(
             last_reported_at=last,
             created_at=first,
             updated_at=touched,
-            due_at=add_working_days(first, sla_days, settings.PATRON_SAINT_DAY),
+            due_at=add_working_days(first, sla_days, settings.LOCAL_HOLIDAYS),
             status=outcome.status,
             close_reason=outcome.close_reason,
             closed_at=outcome.closed_at,

@@ -44,7 +44,11 @@
     L.Icon.Default.mergeOptions(config.markerIcons);
   }
   const map = L.map(container);
-  L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map);
+  L.tileLayer(config.tileUrl, {
+    attribution: config.tileAttribution,
+    subdomains: config.tileSubdomains,
+    maxZoom: 19,
+  }).addTo(map);
   if (config.bounds) map.fitBounds(config.bounds);
   else map.setView(config.centre, config.zoom);
   let pin = null;

@@ -14,7 +14,11 @@
   const container = document.getElementById("queue-side-map");
   if (!container || typeof L === "undefined") return;
   const map = L.map(container);
-  L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map);
+  L.tileLayer(config.tileUrl, {
+    attribution: config.tileAttribution,
+    subdomains: config.tileSubdomains,
+    maxZoom: 19,
+  }).addTo(map);
   const markers = config.issues.map((issue) =>
     L.circleMarker([issue.lat, issue.lon], {
       radius: 7,

@@ -1,4 +1,8 @@
-"""python manage.py load_demo: fill an empty database with the demo city; safe on every start."""
+"""python manage.py load_demo: fill an empty database with the demo city; safe on every start.
+
+Refused with SEGNALA_ENV=production: a town's empty database would get Helsinki's boundary,
+catalogue and fake reports, published in its open data, and nothing takes them out again.
+"""
 
 import logging
 from collections.abc import Iterator
@@ -7,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from backoffice.models import Role, StaffProfile
@@ -30,8 +34,21 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reports", type=int, default=DEFAULT_REPORTS, help="how many demo reports to file"
         )
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="load the demo even with SEGNALA_ENV=production (a demonstration server)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if settings.PRODUCTION and not options["allow_production"]:
+            raise CommandError(
+                "SEGNALA_ENV=production: the demo city (Helsinki, with fake reports that would "
+                "be published as your open data) is not loaded into a production database. "
+                "A town starts with migrate, createsuperuser and its own territory and "
+                "catalogue in the admin (README, Starting a real town). For a demonstration "
+                "server, run load_demo --allow-production."
+            )
         if demo_needed():
             with _tasks_in_process():
                 summary = load_demo(reports=options["reports"])

@@ -144,7 +144,11 @@
   const map = L.map("map");
   if (config.bounds) map.fitBounds(config.bounds);
   else map.setView(config.centre, config.zoom);
-  L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map);
+  L.tileLayer(config.tileUrl, {
+    attribution: config.tileAttribution,
+    subdomains: config.tileSubdomains,
+    maxZoom: 19,
+  }).addTo(map);
   let marker = null;
 
   // accuracy: metres the phone's GPS vouches for (null when the pin was placed by hand).

@@ -23,7 +23,11 @@
   function drawMap() {
     if (!container || typeof L === "undefined") return;
     const map = L.map(container, { zoomSnap: 0.5 });
-    L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map);
+    L.tileLayer(config.tileUrl, {
+      attribution: config.tileAttribution,
+      subdomains: config.tileSubdomains,
+      maxZoom: 19,
+    }).addTo(map);
     const depot = [config.depot.lat, config.depot.lon];
     const stops = config.stops.map((stop) => [stop.lat, stop.lon]);
     const line = config.line.length ? config.line : [depot, ...stops, depot];
