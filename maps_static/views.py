@@ -16,7 +16,6 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import (
-    Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseNotModified,
@@ -59,6 +58,9 @@ VIEWPORT_MAX_AGE_S = 30
 VIEWPORT_CACHE_S = 600
 # Priority bands of the queue map, highest first: (lowest priority, colour).
 PRIORITY_BANDS = [(80.0, "#b10026"), (50.0, "#e31a1c"), (25.0, "#fd8d3c"), (0.0, "#1b7837")]
+TILE_CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
+# A tile outside the pyramid stays empty whatever happens: clients may keep the answer a day.
+OUTSIDE_TILE_MAX_AGE_S = 24 * 3600
 PUBLIC_STATUSES_SHOWN = (PublicStatus.OPEN.value, PublicStatus.UNDER_REVIEW.value)
 
 
@@ -155,7 +157,8 @@ def cached_answer(request: HttpRequest, key: str, content_type: str, build: Any)
         if body is None:
             body = build()
             cache.set(key, body, VIEWPORT_CACHE_S)
-        response = HttpResponse(body, content_type=content_type)
+        # An empty body is an empty vector tile: 204, which map clients take for "no data here".
+        response = HttpResponse(body, content_type=content_type, status=200 if body else 204)
     response["ETag"] = etag
     response["Cache-Control"] = f"public, max-age={VIEWPORT_MAX_AGE_S}"
     return response
@@ -193,9 +196,16 @@ def viewport_data(request: HttpRequest) -> HttpResponse:
 
 
 def viewport_tile_data(request: HttpRequest, z: int, x: int, y: int) -> HttpResponse:
-    """GET /map/tiles/z/x/y.pbf: the same layer as a vector tile (measured, not used)."""
+    """GET /map/tiles/z/x/y.pbf: the same layer as a vector tile (measured, not used).
+
+    A tile without issues, and one outside the pyramid (zoom above MAX_ZOOM, x or y beyond the
+    zoom's grid), is 204 No Content: Mapbox GL and MapLibre draw it as empty, while a 404 (or a
+    200 without content, in Mapbox GL) is reported as an error for every such tile.
+    """
     if not (MIN_ZOOM <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z):
-        raise Http404(_("No such tile."))
+        response = HttpResponse(status=204, content_type=TILE_CONTENT_TYPE)
+        response["Cache-Control"] = f"public, max-age={OUTSIDE_TILE_MAX_AGE_S}"
+        return response
     try:
         category_ids, statuses, closed = parse_filters(request.GET)
     except BadParameter as error:
@@ -204,7 +214,7 @@ def viewport_tile_data(request: HttpRequest, z: int, x: int, y: int) -> HttpResp
     return cached_answer(
         request,
         cache_key("tile", view, f"{x}/{y}"),
-        "application/vnd.mapbox-vector-tile",
+        TILE_CONTENT_TYPE,
         lambda: viewport_tile(z, x, y, view),
     )
 
@@ -293,6 +303,7 @@ def public_map(request: HttpRequest) -> HttpResponse:
             "categories": categories,
             "groups": groups,
             "snapshot_url": snapshot_url(),
+            "licence": settings.OPEN_DATA_LICENCE,
         },
     )
 
