@@ -31,6 +31,7 @@ from rest_framework.exceptions import ValidationError
 from backoffice import roles
 from backoffice.roles import Verb
 from geo.models import Department, Municipality
+from maps_static.colours import text_colour_on
 from maps_static.layer import layer_version
 from maps_static.querysets import (
     MAX_ZOOM,
@@ -58,6 +59,8 @@ VIEWPORT_MAX_AGE_S = 30
 VIEWPORT_CACHE_S = 600
 # Priority bands of the queue map, highest first: (lowest priority, colour).
 PRIORITY_BANDS = [(80.0, "#b10026"), (50.0, "#e31a1c"), (25.0, "#fd8d3c"), (0.0, "#1b7837")]
+# Crew routes on the queue map, in turn; the stops' numbers are written on them.
+ROUTE_COLOURS = ("#1f78b4", "#6a3d9a", "#ff7f00", "#33a02c", "#a6761d")
 TILE_CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
 # A tile outside the pyramid stays empty whatever happens: clients may keep the answer a day.
 OUTSIDE_TILE_MAX_AGE_S = 24 * 3600
@@ -279,7 +282,14 @@ def category_choices() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
             {"id": category.pk, "code": category.code, "name": category.name, "group": group.code}
         )
         groups.setdefault(
-            group.code, {"code": group.code, "name": group.name, "color": group.color}
+            group.code,
+            {
+                "code": group.code,
+                "name": group.name,
+                "color": group.color,
+                # The cluster's count is written in it on the group's colour (maps.css).
+                "text": text_colour_on(group.color),
+            },
         )
     return categories, list(groups.values())
 
@@ -353,9 +363,11 @@ def priority_colour(priority: float) -> str:
 
 
 def route_lines(routes: list[CrewRoute]) -> list[dict[str, Any]]:
-    """Today's crew routes: the line on the roads (or depot-stops-depot) and numbered stops."""
+    """Today's crew routes: the line on the roads (or depot-stops-depot) and numbered stops,
+    each route in its colour with the colour its stops' numbers read in."""
     drawn = []
-    for route in routes:
+    for index, route in enumerate(routes):
+        colour = ROUTE_COLOURS[index % len(ROUTE_COLOURS)]
         depot = route.crew.depot.location
         stops = [
             {
@@ -375,7 +387,14 @@ def route_lines(routes: list[CrewRoute]) -> list[dict[str, Any]]:
             [depot.y, depot.x],
         ]
         drawn.append(
-            {"crew": route.crew.name, "depot": [depot.y, depot.x], "line": line, "stops": stops}
+            {
+                "crew": route.crew.name,
+                "depot": [depot.y, depot.x],
+                "line": line,
+                "stops": stops,
+                "colour": colour,
+                "text": text_colour_on(colour),
+            }
         )
     return drawn
 
