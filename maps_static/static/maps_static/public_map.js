@@ -65,7 +65,7 @@
       const group = groupOf(cell.c);
       node.style.setProperty("--colour", colourOf(cell.c));
       // Black or white, whichever reads on the colour (chosen on the server by contrast).
-      if (group) node.style.setProperty("--text", group.text);
+      if (group) node.style.setProperty("--on-colour", group.text);
       node.setAttribute("role", "button");
       node.setAttribute("aria-label", label);
     });

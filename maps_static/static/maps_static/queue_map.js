@@ -78,7 +78,7 @@
       }).on("add", function (event) {
         event.target.getElement().style.setProperty("--colour", colour);
         // Black or white, whichever reads on the route's colour (chosen on the server).
-        event.target.getElement().style.setProperty("--text", route.text);
+        event.target.getElement().style.setProperty("--on-colour", route.text);
       }).on("click", function () { window.location.assign(stop.url); }).addTo(routesLayer);
     });
   });
