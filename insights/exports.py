@@ -2,7 +2,9 @@
 
 Rows are read with `values_list` over named columns, so a field that is not listed (the
 reporter, the photo's EXIF position) cannot reach a file by accident. Every text cell is
-neutralised against formula injection before it is written.
+neutralised against formula injection before it is written. Moments are written as Open311
+writes them (open311.render.w3c): ISO 8601 to the second, in the site's time zone, with its
+offset; the map's snapshot of the open problems (maps_static/snapshot.py) does the same.
 """
 
 import csv
@@ -14,10 +16,10 @@ from typing import IO, Any
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.files.storage import default_storage
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import OuterRef, QuerySet
 from django.urls import reverse
 
+from open311.render import w3c
 from reports.models import Issue, Report, public_status
 from reports.querysets import public_issues, public_photos
 
@@ -102,7 +104,7 @@ def _cells(row: Iterable[Any], *, split_location: bool) -> list[Any]:
         if hasattr(value, "coords") and split_location:
             cells += [round(value.y, 6), round(value.x, 6)]
         elif isinstance(value, dt.datetime):
-            cells.append(value.isoformat())
+            cells.append(w3c(value))
         elif isinstance(value, list):
             cells.append(" ".join(str(neutralise(v)) for v in value))
         else:
@@ -121,11 +123,30 @@ def _photo_url(name: str) -> str:
     return settings.SITE_URL + url if url.startswith("/") else url
 
 
+def issue_url(issue_id: int) -> str:
+    """The absolute address of an issue's public page (settings.SITE_URL)."""
+    return settings.SITE_URL + reverse("issue", args=[issue_id])
+
+
+def open_data_head(generated_at: dt.datetime | None = None) -> dict[str, Any]:
+    """The members of a public GeoJSON FeatureCollection before its features."""
+    head: dict[str, Any] = {
+        "type": "FeatureCollection",
+        "licence": settings.OPEN_DATA_LICENCE,
+        "publisher": settings.MUNICIPALITY_NAME,
+    }
+    if generated_at is not None:
+        head["generated_at"] = w3c(generated_at)
+    return head
+
+
 def _public_record(row: tuple[Any, ...]) -> dict[str, Any]:
     record = dict(zip([name for name, _ in OPEN_DATA_COLUMNS], row, strict=True))
     record["status"] = public_status(record["status"])
+    record["first_reported_at"] = w3c(record["first_reported_at"])
+    record["closed_at"] = w3c(record["closed_at"])
     record["photos"] = [_photo_url(name) for name in record["photos"] or []]
-    record["url"] = settings.SITE_URL + reverse("issue", args=[record["id"]])
+    record["url"] = issue_url(record["id"])
     record["licence"] = settings.OPEN_DATA_LICENCE
     return record
 
@@ -162,13 +183,7 @@ def write_open_data_geojson(
     out: IO[str], records: Iterable[dict[str, Any]], generated_at: dt.datetime
 ) -> int:
     """Write the records as a GeoJSON FeatureCollection to `out`; return how many."""
-    head = {
-        "type": "FeatureCollection",
-        "licence": settings.OPEN_DATA_LICENCE,
-        "publisher": settings.MUNICIPALITY_NAME,
-        "generated_at": generated_at.isoformat(),
-    }
-    out.write(json.dumps(head)[:-1] + ', "features": [')
+    out.write(json.dumps(open_data_head(generated_at))[:-1] + ', "features": [')
     count = 0
     for record in records:
         location = record.pop("location")
@@ -181,7 +196,7 @@ def write_open_data_geojson(
             },
             "properties": record,
         }
-        out.write(("," if count else "") + json.dumps(feature, cls=DjangoJSONEncoder))
+        out.write(("," if count else "") + json.dumps(feature))
         count += 1
     out.write("]}")
     return count

@@ -91,6 +91,18 @@ def _public_filter_sql(view: Viewport, since: dt.datetime) -> tuple[str, list[An
     return sql, params
 
 
+def public_status_sql(column: str = "status") -> tuple[str, list[Any]]:
+    """A SQL CASE giving the public status (reports.models.PUBLIC_STATUS) of a status column.
+
+    `column` is a constant of the caller's query, never user input; the statuses are parameters.
+    """
+    sql = (
+        f"CASE WHEN {column} = ANY(%s) THEN 'open' "
+        f"WHEN {column} = ANY(%s) THEN 'under_review' ELSE 'closed' END"
+    )
+    return sql, [internal_statuses(PublicStatus.OPEN), internal_statuses(PublicStatus.UNDER_REVIEW)]
+
+
 def viewport_cells(view: Viewport, *, now: dt.datetime | None = None) -> list[Cell]:
     """Group the public issues in view into grid cells of CELL_PX at the view's zoom.
 
@@ -130,28 +142,34 @@ def viewport_tile(
 ) -> bytes:
     """Return one Mapbox vector tile of the public layer, clustered like viewport_cells.
 
-    Kept to measure against the grid (bench/maps.py); the map itself uses the grid.
+    A feature's `status` is the public one (open, under_review, closed), given only when it is
+    a single issue (n = 1), as the grid gives it. Kept to measure against the grid
+    (bench/maps.py); the map itself uses the grid.
     """
     since = (now or timezone.now()) - dt.timedelta(days=RECENTLY_CLOSED_DAYS)
     where, params = _public_filter_sql(view, since)
+    public_sql, public_params = public_status_sql()
     # One CELL_PX cell in metres of Web Mercator at zoom z.
     cell_m = 2 * math.pi * 6_378_137 / (TILE_PX * 2**z) * CELL_PX
-    # Raw SQL: ST_AsMVT and ST_TileEnvelope have no ORM equivalent.
+    # Raw SQL: ST_AsMVT and ST_TileEnvelope have no ORM equivalent. ST_AsMVT leaves a NULL
+    # attribute out of the feature: clusters carry no status.
     sql = (
         "WITH bounds AS (SELECT ST_TileEnvelope(%s, %s, %s) AS merc), "  # noqa: S608
-        "pts AS (SELECT id, category_id, status, ST_Transform(location, 3857) AS g "
+        f"pts AS (SELECT id, category_id, {public_sql} AS status, "
+        "ST_Transform(location, 3857) AS g "
         "FROM reports_issue, bounds "
         "WHERE location && ST_Transform(bounds.merc, 4326) "
         f"AND {where}), "
         "cells AS (SELECT count(*) AS n, min(id) AS id, "
-        "mode() WITHIN GROUP (ORDER BY category_id) AS category_id, min(status) AS status, "
+        "mode() WITHIN GROUP (ORDER BY category_id) AS category_id, "
+        "CASE WHEN count(*) = 1 THEN min(status) END AS status, "
         "ST_Centroid(ST_Collect(g)) AS g FROM pts GROUP BY ST_SnapToGrid(g, %s)) "
         "SELECT ST_AsMVT(t, 'issues', 4096, 'geom') FROM ("
         "SELECT n, id, category_id, status, ST_AsMVTGeom(g, bounds.merc, 4096, 64, true) AS geom "
         "FROM cells, bounds) AS t"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [z, x, y, *params, cell_m])
+        cursor.execute(sql, [z, x, y, *public_params, *params, cell_m])
         row = cursor.fetchone()
     return bytes(row[0]) if row and row[0] else b""
 

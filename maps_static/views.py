@@ -16,7 +16,6 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import (
-    Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseNotModified,
@@ -32,6 +31,7 @@ from rest_framework.exceptions import ValidationError
 from backoffice import roles
 from backoffice.roles import Verb
 from geo.models import Department, Municipality
+from maps_static.colours import text_colour_on
 from maps_static.layer import layer_version
 from maps_static.querysets import (
     MAX_ZOOM,
@@ -59,6 +59,11 @@ VIEWPORT_MAX_AGE_S = 30
 VIEWPORT_CACHE_S = 600
 # Priority bands of the queue map, highest first: (lowest priority, colour).
 PRIORITY_BANDS = [(80.0, "#b10026"), (50.0, "#e31a1c"), (25.0, "#fd8d3c"), (0.0, "#1b7837")]
+# Crew routes on the queue map, in turn; the stops' numbers are written on them.
+ROUTE_COLOURS = ("#1f78b4", "#6a3d9a", "#ff7f00", "#33a02c", "#a6761d")
+TILE_CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
+# A tile outside the pyramid stays empty whatever happens: clients may keep the answer a day.
+OUTSIDE_TILE_MAX_AGE_S = 24 * 3600
 PUBLIC_STATUSES_SHOWN = (PublicStatus.OPEN.value, PublicStatus.UNDER_REVIEW.value)
 
 
@@ -155,7 +160,8 @@ def cached_answer(request: HttpRequest, key: str, content_type: str, build: Any)
         if body is None:
             body = build()
             cache.set(key, body, VIEWPORT_CACHE_S)
-        response = HttpResponse(body, content_type=content_type)
+        # An empty body is an empty vector tile: 204, which map clients take for "no data here".
+        response = HttpResponse(body, content_type=content_type, status=200 if body else 204)
     response["ETag"] = etag
     response["Cache-Control"] = f"public, max-age={VIEWPORT_MAX_AGE_S}"
     return response
@@ -193,9 +199,16 @@ def viewport_data(request: HttpRequest) -> HttpResponse:
 
 
 def viewport_tile_data(request: HttpRequest, z: int, x: int, y: int) -> HttpResponse:
-    """GET /map/tiles/z/x/y.pbf: the same layer as a vector tile (measured, not used)."""
+    """GET /map/tiles/z/x/y.pbf: the same layer as a vector tile (measured, not used).
+
+    A tile without issues, and one outside the pyramid (zoom above MAX_ZOOM, x or y beyond the
+    zoom's grid), is 204 No Content: Mapbox GL and MapLibre draw it as empty, while a 404 (or a
+    200 without content, in Mapbox GL) is reported as an error for every such tile.
+    """
     if not (MIN_ZOOM <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z):
-        raise Http404(_("No such tile."))
+        response = HttpResponse(status=204, content_type=TILE_CONTENT_TYPE)
+        response["Cache-Control"] = f"public, max-age={OUTSIDE_TILE_MAX_AGE_S}"
+        return response
     try:
         category_ids, statuses, closed = parse_filters(request.GET)
     except BadParameter as error:
@@ -204,7 +217,7 @@ def viewport_tile_data(request: HttpRequest, z: int, x: int, y: int) -> HttpResp
     return cached_answer(
         request,
         cache_key("tile", view, f"{x}/{y}"),
-        "application/vnd.mapbox-vector-tile",
+        TILE_CONTENT_TYPE,
         lambda: viewport_tile(z, x, y, view),
     )
 
@@ -269,7 +282,14 @@ def category_choices() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
             {"id": category.pk, "code": category.code, "name": category.name, "group": group.code}
         )
         groups.setdefault(
-            group.code, {"code": group.code, "name": group.name, "color": group.color}
+            group.code,
+            {
+                "code": group.code,
+                "name": group.name,
+                "color": group.color,
+                # The cluster's count is written in it on the group's colour (maps.css).
+                "text": text_colour_on(group.color),
+            },
         )
     return categories, list(groups.values())
 
@@ -293,6 +313,7 @@ def public_map(request: HttpRequest) -> HttpResponse:
             "categories": categories,
             "groups": groups,
             "snapshot_url": snapshot_url(),
+            "licence": settings.OPEN_DATA_LICENCE,
         },
     )
 
@@ -342,9 +363,11 @@ def priority_colour(priority: float) -> str:
 
 
 def route_lines(routes: list[CrewRoute]) -> list[dict[str, Any]]:
-    """Today's crew routes: the line on the roads (or depot-stops-depot) and numbered stops."""
+    """Today's crew routes: the line on the roads (or depot-stops-depot) and numbered stops,
+    each route in its colour with the colour its stops' numbers read in."""
     drawn = []
-    for route in routes:
+    for index, route in enumerate(routes):
+        colour = ROUTE_COLOURS[index % len(ROUTE_COLOURS)]
         depot = route.crew.depot.location
         stops = [
             {
@@ -364,7 +387,14 @@ def route_lines(routes: list[CrewRoute]) -> list[dict[str, Any]]:
             [depot.y, depot.x],
         ]
         drawn.append(
-            {"crew": route.crew.name, "depot": [depot.y, depot.x], "line": line, "stops": stops}
+            {
+                "crew": route.crew.name,
+                "depot": [depot.y, depot.x],
+                "line": line,
+                "stops": stops,
+                "colour": colour,
+                "text": text_colour_on(colour),
+            }
         )
     return drawn
 

@@ -2,8 +2,16 @@
 
 It works on the formatted message (msg % args), so personal data passed as an argument, inside
 a dict, in an SQL query logged by django.db.backends, or in an exception's text is masked too.
+
+Any run of 9 to 15 digits (8 with a country prefix) reads as a phone number here, whatever the
+numbering plan says: a number typed with a digit missing, or a foreign one without its prefix,
+is still a person's, and a log line must err toward masking. privacy/descriptions.py, which
+edits what the public reads, asks libphonenumber for valid numbers instead; in a log that
+would let such numbers through. What is known not to be a number stays readable: dates,
+coordinates, short ids and compact timestamps (20261124-034230).
 """
 
+import datetime as dt
 import logging
 import re
 
@@ -15,6 +23,24 @@ EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 # coordinates (60.16985) and decimals are not taken for phone numbers.
 PHONE = re.compile(r"(?<![\w.+-])(?:\+|00)?\d(?:[ ()/-]{0,2}\d){6,16}(?![\w.])")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# A compact timestamp, as in file and folder names ("opendata/20261124-034230-fece4280/").
+COMPACT_MOMENT = re.compile(r"(\d{8})[-_T ]?(\d{6})")
+
+
+def _is_moment(text: str) -> bool:
+    """Whether text is a compact timestamp: YYYYMMDD, an optional separator, HHMMSS.
+
+    No phone number is one: a number would have to start with a year 1900-2199 and go on with
+    a real month, day, hour, minute and second, and numbers with a country prefix never do.
+    """
+    found = COMPACT_MOMENT.fullmatch(text)
+    if not found:
+        return False
+    try:
+        moment = dt.datetime.strptime("".join(found.groups()), "%Y%m%d%H%M%S")
+    except ValueError:
+        return False
+    return 1900 <= moment.year < 2200
 
 
 def _phone_or_not(match: re.Match[str]) -> str:
@@ -23,6 +49,8 @@ def _phone_or_not(match: re.Match[str]) -> str:
     international = text.startswith(("+", "00"))
     # 9+ digits (8+ with a country prefix) and no date inside: ids and timestamps stay readable.
     if digits > 15 or digits < (8 if international else 9) or ISO_DATE.search(text):
+        return text
+    if _is_moment(text):
         return text
     return PHONE_MASK
 

@@ -5,8 +5,10 @@ submission API and look for them in every byte that leaves the system.
 """
 
 import csv
+import datetime as dt
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -200,3 +202,26 @@ def test_beat_runs_the_poller_and_the_open_data_publisher() -> None:
 
     assert {"inbox.tasks.poll_mailbox", "insights.tasks.publish_open_data"} <= scheduled
     assert scheduled <= set(app.tasks)
+
+
+def test_open_data_files_write_moments_as_open311_does(
+    territory: Territory, media_root: Path, settings: Any
+) -> None:
+    settings.TIME_ZONE = "Europe/Rome"
+    report = submit()
+    Issue.objects.filter(pk=report.issue_id).update(
+        first_reported_at=dt.datetime(2026, 9, 26, 5, 19, 30, 790595, tzinfo=dt.UTC),
+        closed_at=dt.datetime(2026, 11, 24, 3, 42, 30, 5, tzinfo=dt.UTC),
+    )
+
+    publish_open_data()
+
+    (row,) = table(download(Client(), "/opendata/issues.csv"))
+    collection = json.loads(download(Client(), "/opendata/issues.geojson"))
+    (feature,) = collection["features"]
+    for record in (row, feature["properties"]):
+        assert record["first_reported_at"] == "2026-09-26T07:19:30+02:00"
+        assert record["closed_at"] == "2026-11-24T04:42:30+01:00"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", collection["generated_at"])
+    page = f"{settings.SITE_URL}/issues/{report.issue_id}/"
+    assert row["url"] == feature["properties"]["url"] == page

@@ -286,6 +286,7 @@ def test_the_page_offers_the_categories_and_links_to_the_list(
     assert 'href="/map/list/"' in content
     assert "Street light out" in content
     assert "leaflet/leaflet.js" in content
+    assert "Licence: CC-BY-4.0." in content  # the snapshot's, beside its download link
     loaded = re.findall(r'(?:src|href)="([^"]+)"', content)
     assets = [url for url in loaded if url.endswith((".js", ".css")) or "jsi18n" in url]
     assert assets, "the page loads scripts and styles"

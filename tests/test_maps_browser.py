@@ -14,9 +14,10 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from maps_static.colours import contrast_ratio
 from reports.models import Issue, Photo
 from tests import browser
 from tests.factories import CENTRE_LAT, CENTRE_LON, Territory, jpeg_bytes, moved
@@ -43,6 +44,17 @@ def seeded(territory: Territory) -> tuple[list[Issue], Issue]:
     photo.thumbnail.save("t.jpg", ContentFile(jpeg_bytes((160, 120), "#c9a227")), save=False)
     photo.save()
     return potholes, light
+
+
+def drawn_colours(node: Locator) -> tuple[str, str]:
+    """The text and background colours the browser draws a node in, as #rrggbb."""
+    drawn = node.evaluate(
+        "(node) => [getComputedStyle(node).color, getComputedStyle(node).backgroundColor]"
+    )
+    text, background = (
+        "#" + "".join(f"{int(c):02x}" for c in re.findall(r"\d+", rgb)[:3]) for rgb in drawn
+    )
+    return text, background
 
 
 def viewport_answer(page: Page) -> Any:
@@ -132,6 +144,25 @@ def test_clicking_a_cluster_zooms_in_until_the_issues_are_single_markers(
         phone.assert_clean()
 
 
+@pytest.mark.parametrize("colour", ["#f2b705", "#e8590c", "#2b8a3e"])
+def test_a_clusters_count_reads_on_its_groups_colour(
+    watched: Any, territory: Territory, colour: str
+) -> None:
+    territory.pothole.group.color = colour  # street lighting, roads, parks (demo catalog)
+    territory.pothole.group.save()
+    seeded(territory)
+    with watched() as phone:
+        page = phone.page
+        with viewport_answer(page):
+            page.goto("/map/")
+        cluster = page.locator(".cluster")
+        expect(cluster).to_have_text("5")
+        text, background = drawn_colours(cluster)
+        assert background == colour
+        assert contrast_ratio(text, background) >= 4.5, (text, background)
+        phone.assert_clean()
+
+
 def test_the_public_map_works_when_tiles_cannot_be_loaded(
     watched: Any, territory: Territory
 ) -> None:
@@ -191,6 +222,7 @@ def test_the_queue_map_shows_priorities_late_issues_routes_and_opens_the_back_of
         expect(page.locator(".queue-marker.queue-late")).to_have_count(1)
         expect(page.locator(".route-stop")).to_have_count(3)
         expect(page.locator(".route-stop").first).to_have_text("1")
+        assert contrast_ratio(*drawn_colours(page.locator(".route-stop").first)) >= 4.5
         expect(page.locator("path.leaflet-interactive")).to_have_count(1)
         # Crew A's depot (plan_today), named with its crew for the mouse and screen readers.
         expect(page.locator(".depot-marker")).to_have_count(1)

@@ -107,6 +107,7 @@ def test_todays_crew_routes_are_drawn_with_numbered_stops(
     routes = queue_config(response)["routes"]
     assert len(routes) == 1
     assert routes[0]["crew"] == "Crew A"
+    assert (routes[0]["colour"], routes[0]["text"]) == ("#1f78b4", "#ffffff")
     assert routes[0]["line"] == [[CENTRE_LAT, CENTRE_LON], [CENTRE_LAT + 0.001, CENTRE_LON + 0.001]]
     assert [(s["n"], s["issue"]) for s in routes[0]["stops"]] == [(1, first.pk), (2, second.pk)]
 

@@ -1,5 +1,6 @@
-"""The static GeoJSON snapshot of the public layer, rebuilt by Celery when issues change."""
+"""The static GeoJSON snapshot of the open problems, rebuilt by Celery when issues change."""
 
+import datetime as dt
 import json
 import time
 from collections.abc import Iterator
@@ -13,24 +14,30 @@ from django.core.files.storage import FileSystemStorage, default_storage
 from django.test import Client
 
 from config.celery import app
+from insights.exports import open_data_records
 from maps_static import layer, tasks
 from maps_static.layer import layer_version
 from maps_static.snapshot import SNAPSHOT_NAME, write_snapshot
 from reports.actions import refresh_issue
-from reports.models import Status
+from reports.models import Issue, Status
 from tests.factories import CENTRE_LAT, CENTRE_LON, Territory, make_territory, moved
 from tests.test_maps_api import PERSONAL, make_issue
 
 
-def test_the_snapshot_holds_the_public_layer_and_nothing_personal(
-    territory: Territory, media_root: Path
+def test_the_snapshot_holds_the_open_problems_under_the_licence_and_nothing_personal(
+    territory: Territory, media_root: Path, settings: Any
 ) -> None:
+    settings.SITE_URL = "https://segnala.comune.example"
+    settings.TIME_ZONE = "Europe/Rome"
     shown = make_issue(territory.pothole, address="Via Verdi 2")
+    Issue.objects.filter(pk=shown.pk).update(
+        first_reported_at=dt.datetime(2026, 9, 26, 5, 19, 30, 790595, tzinfo=dt.UTC)
+    )
     review = make_issue(territory.streetlight, moved((CENTRE_LAT, CENTRE_LON), 200))
-    review.status = Status.IN_PROGRESS
+    review.status = Status.ASSIGNED
     review.save()
     make_issue(territory.pothole, moved((CENTRE_LAT, CENTRE_LON), 400), hidden=True)
-    recent = make_issue(territory.pothole, moved((CENTRE_LAT, CENTRE_LON), 600), closed_days_ago=2)
+    make_issue(territory.pothole, moved((CENTRE_LAT, CENTRE_LON), 600), closed_days_ago=2)
     make_issue(territory.pothole, moved((CENTRE_LAT, CENTRE_LON), 800), closed_days_ago=60)
 
     size = tasks.rebuild_public_snapshot()
@@ -40,15 +47,36 @@ def test_the_snapshot_holds_the_public_layer_and_nothing_personal(
     assert len(raw.encode()) == size
     layer = json.loads(raw)
     assert layer["type"] == "FeatureCollection"
+    assert layer["licence"] == "CC-BY-4.0"
     by_id = {f["id"]: f for f in layer["features"]}
-    assert sorted(by_id) == sorted([shown.pk, review.pk, recent.pk])
-    assert by_id[shown.pk]["properties"]["status"] == "open"
-    assert by_id[shown.pk]["properties"]["address"] == "Via Verdi 2"
+    # "Download the open problems": no closed issue, however recent.
+    assert sorted(by_id) == sorted([shown.pk, review.pk])
+    properties = by_id[shown.pk]["properties"]
+    assert properties["status"] == "open"
+    assert properties["address"] == "Via Verdi 2"
+    assert properties["url"] == f"https://segnala.comune.example/issues/{shown.pk}/"
+    # As Open311 and the open data write moments: the site's zone, to the second.
+    assert properties["first_reported_at"] == "2026-09-26T07:19:30+02:00"
     assert by_id[review.pk]["properties"]["status"] == "under_review"
-    assert by_id[recent.pk]["properties"]["status"] == "closed"
     assert by_id[shown.pk]["geometry"]["coordinates"] == pytest.approx([CENTRE_LON, CENTRE_LAT])
     for personal in PERSONAL:
         assert personal not in raw
+
+
+def test_the_snapshot_and_the_open_data_write_a_moment_alike(
+    territory: Territory, media_root: Path, settings: Any
+) -> None:
+    settings.TIME_ZONE = "America/St_Johns"  # a half-hour offset, behind UTC
+    issue = make_issue(territory.pothole)
+    Issue.objects.filter(pk=issue.pk).update(
+        first_reported_at=dt.datetime(2026, 11, 26, 5, 19, 30, 990000, tzinfo=dt.UTC)
+    )
+    tasks.rebuild_public_snapshot()
+    (feature,) = json.loads((media_root / SNAPSHOT_NAME).read_text())["features"]
+    (record,) = open_data_records()
+
+    assert feature["properties"]["first_reported_at"] == "2026-11-26T01:49:30-03:30"
+    assert record["first_reported_at"] == feature["properties"]["first_reported_at"]
 
 
 def test_rebuilding_twice_gives_the_same_file_and_leaves_no_temporary_files(

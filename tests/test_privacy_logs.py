@@ -8,6 +8,7 @@ import io
 import logging
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ from rest_framework.test import APIClient
 
 from backoffice import tasks as office_tasks
 from backoffice.models import Role, StaffProfile
+from insights.actions import publish_open_data
 from open311.actions import create_api_key
 from privacy.logging import MaskPersonalData, mask_personal_data
 from reports import tasks
@@ -118,6 +120,48 @@ def test_the_filter_masks_messages_arguments_and_exceptions() -> None:
 def test_coordinates_dates_and_ids_are_left_readable() -> None:
     kept = "issue 1234567 at 60.16985,24.93841 on 2026-11-23 07:52:41 took 12.5 ms"
     assert mask_personal_data(kept) == kept
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        "open data published: opendata/20261124-034230-fece4280 (246 issues)",
+        "wrote exports/20261124_034230.csv and 20261124T034230Z.json at 19991231235959",
+    ],
+)
+def test_compact_timestamps_in_paths_and_ids_are_left_readable(kept: str) -> None:
+    assert mask_personal_data(kept) == kept
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        # Beside a timestamp, a number in free text is still masked.
+        (
+            "opendata/20261124-034230-fece4280/ written; call 333 1234567 or +39 06 98765432",
+            "opendata/20261124-034230-fece4280/ written; call [phone] or [phone]",
+        ),
+        # Shaped like a timestamp but no moment (month 13, hour 25), or one digit short.
+        ("ring 20261324-034230", "ring [phone]"),
+        ("ring 20261124-254230", "ring [phone]"),
+        ("ring 2026112403423", "ring [phone]"),
+        # A country prefix makes it a number whatever follows.
+        ("ring +20261124034230", "ring [phone]"),
+    ],
+)
+def test_phone_numbers_are_masked_even_beside_or_shaped_like_timestamps(
+    text: str, masked: str
+) -> None:
+    assert mask_personal_data(text) == masked
+
+
+def test_the_open_data_release_is_logged_with_its_folder(
+    territory: Territory, media_root: Path, log: io.StringIO
+) -> None:
+    release = publish_open_data()
+
+    folder = release.csv_name.rsplit("/", 1)[0]
+    assert f"open data published: {folder} (0 issues)" in log.getvalue()
 
 
 def test_every_configured_handler_masks_personal_data() -> None:

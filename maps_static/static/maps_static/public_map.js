@@ -41,9 +41,13 @@
     return query;
   }
 
-  function colourOf(categoryId) {
+  function groupOf(categoryId) {
     const category = config.categories[categoryId];
-    const group = category ? config.groups[category.group] : null;
+    return category ? config.groups[category.group] : null;
+  }
+
+  function colourOf(categoryId) {
+    const group = groupOf(categoryId);
     return group ? group.color : "#555555";
   }
 
@@ -58,7 +62,10 @@
     const marker = L.marker([cell.lat, cell.lon], { icon: icon, title: label, alt: label, keyboard: true });
     marker.on("add", function () {
       const node = marker.getElement();
+      const group = groupOf(cell.c);
       node.style.setProperty("--colour", colourOf(cell.c));
+      // Black or white, whichever reads on the colour (chosen on the server by contrast).
+      if (group) node.style.setProperty("--on-colour", group.text);
       node.setAttribute("role", "button");
       node.setAttribute("aria-label", label);
     });

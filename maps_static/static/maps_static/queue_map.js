@@ -19,7 +19,6 @@
   const category = document.getElementById("queue-category");
   const lowest = document.getElementById("queue-priority");
   const lateOnly = document.getElementById("queue-late");
-  const routeColours = ["#1f78b4", "#6a3d9a", "#ff7f00", "#33a02c", "#a6761d"];
 
   L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 })
     .on("tileerror", function () { map.getContainer().classList.add("map-no-tiles"); })
@@ -63,8 +62,8 @@
     return node;
   }
 
-  config.routes.forEach(function (route, index) {
-    const colour = routeColours[index % routeColours.length];
+  config.routes.forEach(function (route) {
+    const colour = route.colour;
     L.polyline(route.line, { color: colour, weight: 4, opacity: 0.8 })
       .bindTooltip(textNode(route.crew))
       .addTo(routesLayer);
@@ -78,6 +77,8 @@
         zIndexOffset: 1000,
       }).on("add", function (event) {
         event.target.getElement().style.setProperty("--colour", colour);
+        // Black or white, whichever reads on the route's colour (chosen on the server).
+        event.target.getElement().style.setProperty("--on-colour", route.text);
       }).on("click", function () { window.location.assign(stop.url); }).addTo(routesLayer);
     });
   });
