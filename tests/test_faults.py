@@ -100,13 +100,13 @@ def test_a_worker_killed_mid_task_leaves_nothing_half_done_and_the_task_runs_aga
     with broker_at(private_redis.url):
         result = submit(emergency="true")
     issue_id = result["issue"]
-    # Hold the issue's row: the emergency alert (after the thumbnail) blocks half-way.
-    blocker = _lock_issue(issue_id)
+    # Hold the emergency's entry: the alert (after the thumbnail) blocks half-way.
+    blocker = _lock_emergency_entry(issue_id)
     log = tmp_path / "worker.log"
     first = Worker(private_redis.url, media_root, log)
     first.start()
     try:
-        wait_for(lambda: _waiting_on_a_lock(), 60, "the worker to block on the issue's row")
+        wait_for(lambda: _waiting_on_a_lock(), 60, "the worker to block on the emergency's entry")
         first.kill()
     finally:
         blocker.rollback()
@@ -134,7 +134,7 @@ def test_when_the_database_drops_its_connections_mid_task_the_task_retries_and_p
 ) -> None:
     with broker_at(private_redis.url):
         result = submit(emergency="true")
-    blocker = _lock_issue(result["issue"])
+    blocker = _lock_emergency_entry(result["issue"])
     worker = Worker(private_redis.url, media_root, tmp_path / "worker.log")
     worker.start()
     try:
@@ -190,13 +190,17 @@ def _other_sessions() -> list[tuple[int, str]]:
         return cursor.fetchall()
 
 
-def _lock_issue(issue_id: int) -> psycopg.Connection:
-    """Hold the issue's row from another session, so a task touching it waits half-way."""
+def _lock_emergency_entry(issue_id: int) -> psycopg.Connection:
+    """Hold the issue's emergency entry from another session: the alert task waits half-way."""
     db = connection.settings_dict
     blocker = psycopg.connect(
         dbname=db["NAME"], user=db["USER"], host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432
     )
-    blocker.execute("SELECT id FROM reports_issue WHERE id = %s FOR UPDATE", [issue_id])
+    blocker.execute(
+        "SELECT id FROM reports_timelineentry WHERE issue_id = %s AND kind = 'emergency'"
+        " FOR UPDATE",
+        [issue_id],
+    )
     return blocker
 
 
