@@ -9,6 +9,10 @@ is still a person's, and a log line must err toward masking. privacy/description
 edits what the public reads, asks libphonenumber for valid numbers instead; in a log that
 would let such numbers through. What is known not to be a number stays readable: dates,
 coordinates, short ids and compact timestamps (20261124-034230).
+
+The secret part of a bearer link (/t/<code>/, /care/rate/<token>/, /privacy/data/<token>/...)
+is masked too: gunicorn's access log writes every path and Referer (config/gunicorn_logging.py
+puts this filter on it).
 """
 
 import datetime as dt
@@ -55,8 +59,22 @@ def _phone_or_not(match: re.Match[str]) -> str:
     return PHONE_MASK
 
 
+SECRET_MASK = "[secret]"  # noqa: S105 (a placeholder, not a password)
+# Paths whose next segment is a bearer secret: whoever has the link sees or acts as its owner
+# (a tracking code, the links e-mailed for rating, personal data, unsubscribing, an external
+# body's answer, a password reset). Access logs and Referer headers carry them.
+BEARER_PATH = re.compile(
+    r"(/(?:t|care/rate|care/me|privacy/data|unsubscribe|external|account/reset/[^/\s]+)/)"
+    r"[^/\s?#\"']+"
+)
+# ... and the "Follow your report" form's code in a query string (/t/?code=K7QM-2XPA).
+CODE_PARAMETER = re.compile(r"([?&]code=)[^&\s#\"']+")
+
+
 def mask_personal_data(text: str) -> str:
-    """Return text with e-mail addresses and phone numbers replaced by placeholders."""
+    """Return text with e-mail addresses, phone numbers and links' secrets masked."""
+    text = BEARER_PATH.sub(lambda m: m.group(1) + SECRET_MASK, text)
+    text = CODE_PARAMETER.sub(lambda m: m.group(1) + SECRET_MASK, text)
     return PHONE.sub(_phone_or_not, EMAIL.sub(EMAIL_MASK, text))
 
 
