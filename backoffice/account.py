@@ -7,7 +7,38 @@ active account's address; the page says the same whether or not the address is k
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordResetForm
+from django.http import HttpResponse
 from django.urls import path, reverse_lazy
+from django.utils.translation import gettext as _
+
+from config.client_address import client_address
+from config.ratelimit import count_call
+from privacy.actions import email_fingerprint
+
+RESET_WINDOW_S = 3600
+
+
+class ResetView(auth_views.PasswordResetView):
+    """Django's reset, with PASSWORD_RESETS_PER_HOUR per client address and per e-mail address.
+
+    Without it anyone could have the site send a staff mailbox (and the mail quota) an e-mail per
+    request. Over the limit the form comes back with 429 and nothing is sent.
+    """
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        limit = settings.PASSWORD_RESETS_PER_HOUR
+        counts = [
+            count_call(f"reset:client:{client_address(self.request)}", RESET_WINDOW_S),
+            count_call(
+                f"reset:email:{email_fingerprint(form.cleaned_data['email'])}", RESET_WINDOW_S
+            ),
+        ]
+        if max(counts) > limit:
+            form.add_error(None, _("Too many requests. Please try again in an hour."))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)
+
 
 urlpatterns = [
     path(
@@ -28,7 +59,7 @@ urlpatterns = [
     ),
     path(
         "account/reset/",
-        auth_views.PasswordResetView.as_view(
+        ResetView.as_view(
             template_name="backoffice/password_reset.html",
             email_template_name="backoffice/email/password_reset.txt",
             subject_template_name="backoffice/email/password_reset_subject.txt",

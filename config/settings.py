@@ -442,6 +442,8 @@ PRIVACY_RETENTION_CLOSED_MONTHS = env.int("PRIVACY_RETENTION_CLOSED_MONTHS", def
 PRIVACY_RETENTION_INACTIVE_MONTHS = env.int("PRIVACY_RETENTION_INACTIVE_MONTHS", default=36)
 PRIVACY_LINK_MAX_AGE_S = env.int("PRIVACY_LINK_MAX_AGE_S", default=24 * 3600)
 PRIVACY_REQUESTS_PER_HOUR = env.int("PRIVACY_REQUESTS_PER_HOUR", default=5)
+# Staff password-reset e-mails per client address, and per e-mail address (backoffice/account.py).
+PASSWORD_RESETS_PER_HOUR = env.int("PASSWORD_RESETS_PER_HOUR", default=5)
 for _name in ("PRIVACY_RETENTION_CLOSED_MONTHS", "PRIVACY_RETENTION_INACTIVE_MONTHS"):
     if not 1 <= globals()[_name] <= 1200:
         raise ImproperlyConfigured(f"{_name} must be a number of months between 1 and 1200")

@@ -78,3 +78,15 @@ def test_a_forgotten_password_is_reset_through_the_e_mailed_link(db: None, setti
 def test_the_password_pages_need_a_signed_in_user(db: None) -> None:
     answer = Client().get("/account/password/")
     assert answer.status_code == 302 and answer["Location"].startswith("/login/")
+
+
+def test_reset_e_mails_are_limited_per_address(db: None, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.PASSWORD_RESETS_PER_HOUR = 2
+    crew_member()
+    answers = [
+        Client().post("/account/reset/", {"email": "squadra1@comune.example"}).status_code
+        for _ in range(3)
+    ]
+
+    assert answers == [302, 302, 429]
+    assert len(mail.outbox) == 2  # nothing sent over the limit
