@@ -29,7 +29,9 @@ CHUNK = 2000
 
 STAFF_COLUMNS = [
     ("issue_id", "issue_id"),
-    ("tracking_code", "tracking_code"),
+    # Not the tracking code: it is the reporter's secret, with which anyone rates and reopens
+    # as the reporter, and every back-office role (crews and external bodies too) exports.
+    ("report_id", "id"),
     ("reported_at", "created_at"),
     ("channel", "channel"),
     ("status", "issue__status"),

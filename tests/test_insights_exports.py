@@ -122,6 +122,9 @@ def test_staff_without_the_contacts_right_get_no_personal_column(territory: Terr
     # of a timestamp hold now and then.
     for personal in (NAME, EMAIL, PHONE, "Gianfranca", "5550199"):
         assert personal not in text
+    # Nor the tracking code, the reporter's secret to rate and reopen as the reporter.
+    report = Report.objects.get()
+    assert report.tracking_code not in text and table(text)[0]["report_id"] == str(report.pk)
 
 
 def test_a_coordinator_exports_only_their_department(territory: Territory) -> None:
