@@ -17,7 +17,7 @@ from typing import Any, cast
 from django.conf import settings
 from django.contrib import messages
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -27,13 +27,14 @@ from rest_framework import serializers
 
 from backoffice import tasks
 from backoffice.audit import record
-from backoffice.models import Draft
+from backoffice.models import Draft, DraftAttachment
 from backoffice.questions import ANSWER_PREFIX, question_field, typed_answers, validator_input
 from backoffice.roles import Verb
 from backoffice.views import staff_required
 from config.actors import account
 from config.ids import parse_id
 from geo.querysets import map_start
+from inbox.actions import drop_attachments
 from outbox.actions import enqueue
 from reports import catalogue
 from reports.actions import PhotoStorageError, submit_report
@@ -224,6 +225,7 @@ def discard_draft(request: HttpRequest, pk: int) -> HttpResponseRedirect:
         )
         if updated:
             record(request.user, "draft.discard", draft)
+            drop_attachments(Draft.objects.filter(pk=draft.pk))
     if updated:
         messages.success(request, _("Message set aside."))
         return redirect("office-drafts")
@@ -237,6 +239,22 @@ def discard_draft(request: HttpRequest, pk: int) -> HttpResponseRedirect:
     else:
         messages.info(request, _("This e-mail was already set aside."))
     return redirect("office-drafts")
+
+
+@staff_required(Verb.INTAKE)
+def draft_attachment(request: HttpRequest, pk: int) -> HttpResponse:
+    """A waiting draft's photo, to look at before filing it: cleaned, never the sender's bytes."""
+    attachment = get_object_or_404(
+        DraftAttachment, pk=pk, draft__report__isnull=True, draft__discarded=False
+    )
+    try:
+        with attachment.file.open("rb") as stored:
+            photo = process_upload(stored.read())
+    except (PhotoError, OSError) as exc:
+        raise Http404("Not a photo that can be shown.") from exc
+    response = HttpResponse(photo.content, content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _open_draft(raw: str | None) -> Draft | None:
@@ -330,6 +348,8 @@ def _after_intake(request: HttpRequest, report: Report, draft: Draft | None) -> 
         )
     if draft is not None:
         Draft.objects.filter(pk=draft.pk, report__isnull=True).update(report=report)
+        # The chosen ones are the report's photos now (cleaned): the raw files go.
+        drop_attachments(Draft.objects.filter(pk=draft.pk))
     record(request.user, "report.intake", report, after={"channel": report.channel})
     if report.reporter is not None and report.reporter.email:
         enqueue(tasks.send_tracking_code, report.pk)

@@ -3,6 +3,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.core.files.storage import Storage, storages
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -249,11 +250,20 @@ def attachment_path(instance: "DraftAttachment", filename: str) -> str:
     return f"drafts/{secrets.token_hex(2)}/{secrets.token_hex(12)}"
 
 
+def private_storage() -> Storage:
+    """The storage only staff reach, through views that check who asks (settings.STORAGES)."""
+    return storages["private"]
+
+
 class DraftAttachment(models.Model):
-    """A file that came with a draft (a photo, usually): checked when the draft is completed."""
+    """A file that came with a draft (a photo, usually): checked when the draft is completed.
+
+    The bytes are the sender's, metadata included: private storage, deleted with the draft's
+    life (filed, set aside, erased: inbox.actions.drop_attachments).
+    """
 
     draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to=attachment_path)
+    file = models.FileField(upload_to=attachment_path, storage=private_storage)
     filename = models.CharField(max_length=200, blank=True)
     content_type = models.CharField(max_length=100, blank=True)
     size_bytes = models.PositiveIntegerField(default=0)
@@ -323,3 +333,21 @@ class PhotoOriginal(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class HiddenPhoto(models.Model):
+    """The files of a photo hidden by moderation, moved to the private storage (staff only).
+
+    While this row exists the photo's own image and thumbnail names point to nothing: its
+    files are these (backoffice.hidden_photos moves them out and back).
+    """
+
+    photo = models.OneToOneField(
+        "reports.Photo", on_delete=models.CASCADE, related_name="hidden_files"
+    )
+    image_name = models.CharField(max_length=300)
+    thumbnail_name = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.image_name

@@ -21,19 +21,27 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from PIL import Image, ImageDraw
 
 from backoffice import roles
 from backoffice.audit import record
-from backoffice.models import PhotoOriginal
+from backoffice.hidden_photos import sync_photo_files
+from backoffice.models import HiddenPhoto, PhotoOriginal
 from backoffice.roles import Verb
 from backoffice.views import staff_required
 from config.actors import Actor
+from insights.tasks import republish_soon
 from privacy.descriptions import original_for_staff
 from reports.models import Photo, Report
 from reports.photos import make_thumbnail
 from reports.workflow import TransitionRefused
+
+# A hidden photo is out of public view already, and its files are in the private storage.
+HIDDEN_NOT_REDACTED = gettext_lazy(
+    "This photo is hidden from the public: show its report or issue again to redact it."
+)
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,8 @@ def redact_photo(photo_id: int, *, actor: Actor, boxes: Sequence[Box]) -> Photo:
     try:
         with transaction.atomic():
             photo = Photo.objects.select_for_update().get(pk=photo_id)
+            if HiddenPhoto.objects.filter(photo=photo).exists():
+                raise TransitionRefused(str(HIDDEN_NOT_REDACTED))
             with photo.image.open("rb") as stored:
                 content = stored.read()
             redacted = black_out(content, boxes)
@@ -127,11 +137,17 @@ def edit_description(report_id: int, *, actor: Actor, text: str) -> None:
 
 
 def set_report_hidden(report_id: int, *, actor: Actor, hidden: bool) -> None:
-    """Hide one report (its description and photos) from the public, or show it again."""
+    """Hide one report (its description and photos) from the public, or show it again.
+
+    Its photos' files leave the public storage (or come back), and the open data, which
+    lists them, is published again shortly after.
+    """
     with transaction.atomic():
         report = Report.objects.select_for_update().get(pk=report_id)
         Report.objects.filter(pk=report.pk).update(hidden=hidden)
         record(actor, "report.hide" if hidden else "report.show", report)
+        republish_soon()
+        sync_photo_files(Photo.objects.filter(report_id=report.pk))
 
 
 # ---- Views (staff with the moderation right, on issues in their scope).
@@ -171,6 +187,9 @@ def redact_page(request: HttpRequest, pk: int) -> HttpResponse:
     """Draw the regions to black out on a photo (or give them as percentages)."""
     photo = get_object_or_404(Photo, pk=pk)
     report = _report_in_scope(request, photo.report_id)
+    if HiddenPhoto.objects.filter(photo=photo).exists():
+        messages.error(request, str(HIDDEN_NOT_REDACTED))
+        return redirect("office-issue", pk=report.issue_id)
     if request.method == "POST":
         try:
             boxes = _boxes(request.POST.getlist("box"))
@@ -196,6 +215,21 @@ def original_photo(request: HttpRequest, pk: int) -> FileResponse:
     response = FileResponse(
         storages["private"].open(original.name, "rb"), content_type="image/jpeg"
     )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@staff_required(Verb.VIEW)
+def hidden_photo(request: HttpRequest, pk: int, kind: str) -> FileResponse:
+    """A photo hidden by moderation (or its thumbnail), for staff who may see its issue."""
+    files = get_object_or_404(HiddenPhoto.objects.select_related("photo__report"), photo_id=pk)
+    # staff_required checked the role; the issue's scope is left.
+    if not roles.visible_issues(request.user).filter(pk=files.photo.report.issue_id).exists():
+        raise Http404("No such photo.")
+    name = {"image": files.image_name, "thumbnail": files.thumbnail_name}.get(kind)
+    if not name:
+        raise Http404("No such file.")
+    response = FileResponse(storages["private"].open(name, "rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, no-store"
     return response
 

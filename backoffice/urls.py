@@ -14,6 +14,7 @@ urlpatterns = [
     path("office/filters/<int:pk>/delete/", views.delete_filter, name="office-delete-filter"),
     path("office/bulk/", views.bulk, name="office-bulk"),
     path("office/issues/<int:pk>/", views.issue_page, name="office-issue"),
+    path("office/updates/<int:pk>/photo/", views.update_photo, name="office-update-photo"),
     path("office/issues/<int:pk>/<str:action>/", views.issue_action, name="office-issue-action"),
     path("external/<str:token>/", forwarding.external_page, name="external-answer"),
     path(
@@ -27,9 +28,19 @@ urlpatterns = [
         moderation.original_photo,
         name="office-original-photo",
     ),
+    path(
+        "office/photos/<int:pk>/hidden/<str:kind>/",
+        moderation.hidden_photo,
+        name="office-hidden-photo",
+    ),
     path("office/intake/", intake.intake_page, name="office-intake"),
     path("office/intake/submit/", intake.intake_submit, name="office-intake-submit"),
     path("office/intake/<int:pk>/", intake.intake_done, name="office-intake-done"),
     path("office/drafts/", intake.drafts_page, name="office-drafts"),
     path("office/drafts/<int:pk>/discard/", intake.discard_draft, name="office-discard-draft"),
+    path(
+        "office/drafts/attachments/<int:pk>/",
+        intake.draft_attachment,
+        name="office-draft-attachment",
+    ),
 ]

@@ -14,11 +14,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import OuterRef, Prefetch, Subquery
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -41,7 +40,8 @@ from backoffice.forms import (
     TextForm,
 )
 from backoffice.forwarding import forward_issue
-from backoffice.models import Role, SavedFilter
+from backoffice.hidden_photos import staff_urls
+from backoffice.models import Role, SavedFilter, private_storage
 from backoffice.questions import question_lead, typed_answers
 from backoffice.queue import QueueFilter, filtered
 from backoffice.replies import language_names, ready_replies, reporters_languages
@@ -234,6 +234,20 @@ def bulk(request: HttpRequest) -> HttpResponseRedirect:
 
 
 @staff_required(Verb.VIEW)
+def update_photo(request: HttpRequest, pk: int) -> FileResponse:
+    """The photo a citizen sent with an Open311 update, for staff who may see its issue."""
+    entry = get_object_or_404(
+        TimelineEntry.objects.filter(issue__in=roles.visible_issues(request.user)), pk=pk
+    )
+    name = entry.data.get("photo") if isinstance(entry.data, dict) else None
+    if not isinstance(name, str) or not name:
+        raise Http404("No photo with this entry.")
+    response = FileResponse(private_storage().open(name, "rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@staff_required(Verb.VIEW)
 def issue_page(request: HttpRequest, pk: int) -> HttpResponse:
     """Everything about one issue for staff, with the actions the user's role allows."""
     issue = get_object_or_404(
@@ -250,7 +264,17 @@ def issue_page(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("created_at")
     )
     reports = reports.prefetch_related(
-        Prefetch("photos", queryset=Photo.objects.only("id", "report_id", "image", "thumbnail"))
+        Prefetch(
+            "photos",
+            queryset=Photo.objects.select_related("hidden_files").only(
+                "id",
+                "report_id",
+                "image",
+                "thumbnail",
+                "hidden_files__image_name",
+                "hidden_files__thumbnail_name",
+            ),
+        )
     )
     if contacts:
         reports = reports.select_related("reporter")
@@ -263,11 +287,15 @@ def issue_page(request: HttpRequest, pk: int) -> HttpResponse:
     typed_texts = typed_descriptions(listed) if contacts else {}
     for report in listed:
         setattr(report, "typed_description", typed_texts.get(report.pk, ""))  # noqa: B010
+        for photo in report.photos.all():
+            # A hidden photo's files are in the private storage: staff open them through a view.
+            setattr(photo, "staff_urls", staff_urls(photo))  # noqa: B010
     timeline = list(TimelineEntry.objects.filter(issue=issue).select_related("actor"))
     for entry in timeline:
-        # A photo a citizen sent with an Open311 update (open311.actions), in any storage.
+        # A photo a citizen sent with an Open311 update (open311.actions), for staff only.
         photo = entry.data.get("photo")
-        setattr(entry, "photo_url", default_storage.url(photo) if photo else "")  # noqa: B010
+        url = reverse("office-update-photo", args=[entry.pk]) if photo else ""
+        setattr(entry, "photo_url", url)  # noqa: B010
     user = request.user
     refused, typed = take_typed(request, issue.pk)
     answer_forms_for = roles.allowed(user, ANSWERS_VERB, issue)

@@ -1,14 +1,16 @@
-"""Turn a parsed message into a back-office draft, exactly once per Message-ID."""
+"""Turn a parsed message into a back-office draft, exactly once per Message-ID; drop its
+attachments once the draft is done with (filed, set aside, erased)."""
 
 import logging
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.template.defaultfilters import filesizeformat
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from backoffice.models import Draft, DraftAttachment
+from backoffice.models import Draft, DraftAttachment, private_storage
 from inbox.parse import ParsedMessage, Skipped
 
 logger = logging.getLogger(__name__)
@@ -50,6 +52,26 @@ def file_message(parsed: ParsedMessage, *, language: str) -> Draft | None:
     # No sender, subject or text in the log: personal data stays in the draft.
     logger.info("draft %s filed from %s (%d photos)", draft.pk, channel, len(parsed.attachments))
     return draft
+
+
+def drop_attachments(drafts: QuerySet[Draft]) -> int:
+    """Delete the drafts' attachments: the rows now, their files once the transaction commits.
+
+    The sender's original bytes (EXIF position included) are kept only while an operator may
+    still file the draft; the photos filed with it are the report's own, cleaned copies.
+    Return how many were dropped.
+    """
+    rows = DraftAttachment.objects.filter(draft__in=drafts)
+    names = [name for name in rows.values_list("file", flat=True) if name]
+    dropped, _by_model = rows.delete()
+    storage = private_storage()
+
+    def delete_files() -> None:
+        for name in names:
+            storage.delete(name)
+
+    transaction.on_commit(delete_files, robust=True)
+    return dropped
 
 
 def _with_notes(text: str, skipped: list[Skipped]) -> str:

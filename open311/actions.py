@@ -4,10 +4,10 @@ import secrets
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from backoffice.models import private_storage
 from config.ratelimit import count_call
 from open311.models import ApiKey, hash_key, new_key
 from reports.actions import Contact, PhotoStorageError, reporter_for, subscribe
@@ -66,8 +66,10 @@ def record_citizen_update(
     It becomes an internal timeline note for staff, who decide on the issue: a citizen saying
     "closed" or "open" does not change its status by itself. Idempotent per key and the
     client's update_id, so a client that retries does not file the update twice. A photo
-    (already checked and stripped by process_photo) is stored and shown to staff with the note.
+    (already checked and stripped by process_photo) is stored, like the note, for staff only
+    (private storage, backoffice.views.update_photo).
     """
+    storage = private_storage()
     stored = ""
     try:
         with transaction.atomic():
@@ -82,7 +84,7 @@ def record_citizen_update(
             reporter = reporter_for(contact, language, None)
             if photo is not None:
                 try:
-                    stored = default_storage.save(
+                    stored = storage.save(
                         f"updates/{secrets.token_hex(2)}/{secrets.token_hex(12)}.jpg",
                         ContentFile(photo.content),
                     )
@@ -107,6 +109,6 @@ def record_citizen_update(
             # only public changes (reports.notify), such as the reply staff give to it.
     except BaseException:
         if stored:
-            default_storage.delete(stored)  # no photo without its update
+            storage.delete(stored)  # no photo without its update
         raise
     return entry

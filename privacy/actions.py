@@ -21,6 +21,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from backoffice.models import Draft
+from inbox.actions import drop_attachments
 from privacy.descriptions import forget_descriptions, kept_descriptions
 from reports.models import Report, Reporter, Subscription, TimelineEntry
 
@@ -91,10 +92,12 @@ def anonymise_reporters(reporters: QuerySet[Reporter], *, dry_run: bool = False)
 
 
 def anonymise_drafts(drafts: QuerySet[Draft], *, dry_run: bool = False) -> Anonymised:
-    """Blank the sender of e-mail and phone drafts (their text and report stay)."""
+    """Blank the sender of e-mail and phone drafts, and drop their raw attachments (their text
+    and report stay)."""
     personal = drafts.filter(~Q(sender_name="") | ~Q(sender_email="") | ~Q(sender_phone=""))
     if dry_run:
         return Anonymised(drafts=personal.count())
+    drop_attachments(drafts)  # the sender's original files (inbox.actions)
     return Anonymised(drafts=personal.update(sender_name="", sender_email="", sender_phone=""))
 
 

@@ -58,8 +58,13 @@ def with_public_status(issues: QuerySet[Issue], public: list[str]) -> QuerySet[I
 
 
 def public_photos() -> QuerySet[Photo]:
-    """Photos of reports not hidden by moderation, in their order."""
-    return Photo.objects.filter(report__hidden=False).order_by("report_id", "position")
+    """Photos of reports and issues not hidden by moderation, in their order.
+
+    The photos of either hidden are in the private storage (backoffice.hidden_photos).
+    """
+    return Photo.objects.filter(report__hidden=False, report__issue__hidden=False).order_by(
+        "report_id", "position"
+    )
 
 
 class PublicSummary(NamedTuple):

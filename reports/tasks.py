@@ -22,7 +22,8 @@ logger = logging.getLogger(__name__)
 @shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=8)
 def after_report_submitted(report_id: int) -> None:
     """Make the photos' thumbnails and find the report's street address."""
-    for photo in Photo.objects.filter(report_id=report_id, thumbnail=""):
+    # A photo hidden by moderation meanwhile has no public file to make one from.
+    for photo in Photo.objects.filter(report_id=report_id, thumbnail="", hidden_files=None):
         make_photo_thumbnail(photo)
     fill_in_address(report_id)
 

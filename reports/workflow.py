@@ -15,12 +15,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from backoffice.audit import record, snapshot
+from backoffice.hidden_photos import sync_photo_files
 from config.actors import Actor, account
 from geo.models import Department
+from insights.tasks import republish_soon
 from outbox.actions import enqueue
 from reports import tasks
 from reports.actions import refresh_issue
-from reports.models import Category, CloseReason, Issue, Status, TimelineEntry
+from reports.models import Category, CloseReason, Issue, Photo, Status, TimelineEntry
 from reports.sla import deadlines
 from reports.texts import Sentence, entry_fields
 
@@ -294,6 +296,10 @@ def set_hidden(
         _save(issue, ["hidden"])
         _internal_note(issue, actor, reason, now, kind=TimelineEntry.Kind.MODERATED)
         record(actor, "issue.hide" if hidden else "issue.show", issue, before=before)
+        # Out of the published files soon, not at the nightly publication; its photos' files
+        # out of the public storage at once.
+        republish_soon()
+        sync_photo_files(Photo.objects.filter(report__issue_id=issue.pk))
 
 
 def lock_issue(issue_id: int, expected_version: int | None) -> tuple[Issue, dict[str, Any]]:

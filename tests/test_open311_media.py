@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.files.storage import default_storage
+from django.core.files.storage import default_storage, storages
 from django.test import Client
 from PIL import Image
 
@@ -190,10 +190,13 @@ def test_a_citizen_update_may_bring_a_photo_staff_see_with_the_note(
     assert refused.status_code == 400 and "media_url" in refused.content.decode()
     entry = TimelineEntry.objects.get(data__client_update_id="u-1")
     assert not entry.public and entry.data["photo"].startswith("updates/")
-    with default_storage.open(entry.data["photo"]) as stored, Image.open(stored) as image:
+    # Staff only, as the note: never at a public /media/ address.
+    assert not default_storage.exists(entry.data["photo"])
+    with storages["private"].open(entry.data["photo"]) as stored, Image.open(stored) as image:
         assert image.size == (640, 480) and not image.getexif()
     assert not TimelineEntry.objects.filter(data__client_update_id="u-2").exists()
     staff = Client()
     staff.force_login(get_user_model().objects.create_user("urp", is_staff=True))
     page = staff.get(f"/office/issues/{created['service_request_id']}/").content.decode()
-    assert default_storage.url(entry.data["photo"]) in page
+    assert f"/office/updates/{entry.pk}/photo/" in page
+    assert staff.get(f"/office/updates/{entry.pk}/photo/").status_code == 200
