@@ -11,6 +11,7 @@ from care import reliability
 from care.links import RATING_WINDOW
 from care.models import Qualification, Rater, Rating, Verdict
 from config.actors import Actor, account
+from privacy.descriptions import hide_contact_details
 from reports.actions import refresh_issue
 from reports.models import (
     OPEN_STATUSES,
@@ -54,7 +55,9 @@ def rating_refusal(issue: Issue, now: dt.datetime | None = None) -> str | None:
 def rate_issue(issue_id: int, rater: Rater, stars: int, comment: str = "") -> Rating:
     """Record (or change) a citizen's 1-5 rating of the work on a closed issue.
 
-    Staff see it as an internal note; the public never sees the comment.
+    Staff see it as an internal note, with the comment's e-mail addresses and phone numbers
+    hidden (as in a description: staff without the CONTACTS right read notes too); the rating
+    keeps the comment as typed for the citizen. The public never sees the comment.
     """
     if not 1 <= stars <= 5:
         raise CareRefused(_("Choose from 1 to 5 stars."))
@@ -75,7 +78,7 @@ def rate_issue(issue_id: int, rater: Rater, stars: int, comment: str = "") -> Ra
             **entry_fields(
                 lambda: (
                     _("A citizen rated the work %(stars)s/5. %(comment)s")
-                    % {"stars": stars, "comment": rating.comment}
+                    % {"stars": stars, "comment": hide_contact_details(rating.comment).text}
                 ),
                 {"rating": stars},
             ),
@@ -110,7 +113,10 @@ def reopen_after_rating(issue_id: int, rater: Rater, note: str) -> None:
                 ),
                 internal_note=lambda: (
                     _("Reopened by a citizen after rating %(stars)s/5: %(note)s")
-                    % {"stars": rating.stars, "note": note.strip() or "-"}
+                    % {
+                        "stars": rating.stars,
+                        "note": hide_contact_details(note.strip()).text or "-",
+                    }
                 ),
                 data={"reopened_by_citizen": True},
             )

@@ -5,11 +5,12 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from backoffice.models import private_storage
 from config.ratelimit import count_call
 from open311.models import ApiKey, hash_key, new_key
+from privacy.descriptions import hide_contact_details
 from reports.actions import Contact, PhotoStorageError, reporter_for, subscribe
 from reports.models import Issue, TimelineEntry
 from reports.photos import ProcessedPhoto
@@ -67,9 +68,13 @@ def record_citizen_update(
     "closed" or "open" does not change its status by itself. Idempotent per key and the
     client's update_id, so a client that retries does not file the update twice. A photo
     (already checked and stripped by process_photo) is stored, like the note, for staff only
-    (private storage, backoffice.views.update_photo).
+    (private storage, backoffice.views.update_photo). Every role that sees the issue reads the
+    note, so its e-mail addresses and phone numbers are hidden as in a description
+    (privacy.descriptions); the contact is the reporter's.
     """
     storage = private_storage()
+    with translation.override(language):
+        text = hide_contact_details(text).text
     stored = ""
     try:
         with transaction.atomic():

@@ -24,6 +24,7 @@ from reports.models import (
     Status,
     TimelineEntry,
 )
+from reports.public_answers import public_answers, published_codes
 from reports.querysets import public_issues
 
 DATATYPES = {
@@ -100,6 +101,7 @@ def requests_queryset() -> QuerySet[Issue]:
         .annotate(
             first_description=Subquery(first_report.values("description")[:1]),
             first_answers=Subquery(first_report.values("answers")[:1]),
+            published_codes=published_codes(),
             first_photo=Subquery(first_photo.values("image")[:1]),
             last_change=Subquery(last_change.values("created_at")[:1]),
         )
@@ -132,7 +134,8 @@ def service_request(
     """Represent an issue from requests_queryset() as an Open311 request.
 
     `issue` is an Issue annotated by requests_queryset (first_description, first_answers,
-    first_photo, last_change).
+    published_codes, first_photo, last_change). The extended attributes hold only the answers
+    the public may see (reports.public_answers): never a free-text one such as a plate.
     """
     closed = issue.status == Status.CLOSED
     category = issue.category
@@ -161,10 +164,10 @@ def service_request(
         ),
     }
     if extensions:
+        answers = public_answers(issue.first_answers, issue.published_codes)
         data["extended_attributes"] = {
             "attributes": [
-                {"code": code, "value": _answer_text(value)}
-                for code, value in (issue.first_answers or {}).items()
+                {"code": code, "value": _answer_text(value)} for code, value in answers.items()
             ],
             "notes": [_note(entry) for entry in issue.timeline.all()],
         }

@@ -1,16 +1,19 @@
-"""Contact details in a report's description: hidden from the public when it is filed.
+"""Contact details in a citizen's free text: hidden from the public when it is filed.
 
 A citizen often writes "call me at 347 ..." in the description, which is published at once.
 At submission the e-mail addresses and phone numbers are replaced by placeholders in the stored
-(public) description; the text as typed is kept for staff the way moderation keeps an edited
-description's original (the audit log, as MODERATION_KEEP_ORIGINALS allows), and an internal
-timeline entry tells staff it was done automatically.
+description and free-text answers; the text as typed is kept for staff the way moderation keeps
+an edited description's original (the audit log, as MODERATION_KEEP_ORIGINALS allows), and an
+internal timeline entry tells staff it was done automatically. Other free text a citizen sends
+that staff without the CONTACTS right read (an Open311 update, a rating's comment) is stored
+with the same placeholders (hide_contact_details).
 """
 
 import hashlib
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import phonenumbers
 from django.conf import settings
@@ -36,6 +39,8 @@ AUDIT_ACTION = "report.hide_contact_details"
 # The audit entries that keep a report's description as it was before a change.
 KEEPING_ACTIONS = ("report.edit_description", AUDIT_ACTION)
 SHA256_HEX = r"^[0-9a-f]{64}$"
+# An answer as typed, in an audit entry's `before`: ANSWER_KEY + the question's code.
+ANSWER_KEY = "answer:"
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,45 @@ def hide_contact_details(text: str) -> Hidden:
     return Hidden(text=text, emails=emails, phones=len(spans))
 
 
+@dataclass(frozen=True)
+class HiddenReport:
+    """A report's description and answers with their contact details replaced."""
+
+    description: Hidden
+    answers: Mapping[str, Any]  # every answer: the text ones with their placeholders
+    # The originals of the text answers that changed, by question code.
+    typed_answers: Mapping[str, str] = field(default_factory=dict)
+    emails: int = 0
+    phones: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.emails or self.phones)
+
+
+def hide_in_report(description: str, answers: Mapping[str, Any]) -> HiddenReport:
+    """Hide contact details in a report's description and in its free-text answers.
+
+    Only a string answer can hold them: the others are numbers or lists of choice keys, and a
+    choice key (the catalogue's own word) or a date (YYYY-MM-DD) never reads as one.
+    """
+    hidden_description = hide_contact_details(description)
+    public: dict[str, Any] = {}
+    typed: dict[str, str] = {}
+    emails, phones = hidden_description.emails, hidden_description.phones
+    for code, value in answers.items():
+        if not isinstance(value, str):
+            public[code] = value
+            continue
+        hidden = hide_contact_details(value)
+        public[code] = hidden.text
+        if hidden.changed:
+            typed[code] = value
+            emails += hidden.emails
+            phones += hidden.phones
+    return HiddenReport(hidden_description, public, typed, emails, phones)
+
+
 def original_for_staff(text: str) -> str:
     """The replaced text to keep for staff: itself, or only its hash when the policy says so."""
     if settings.MODERATION_KEEP_ORIGINALS:
@@ -74,28 +118,46 @@ def original_for_staff(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def record_hidden_contact_details(report: Report, original: str, hidden: Hidden) -> None:
-    """Keep the original description for staff and tell them, in the report's transaction."""
+def record_hidden_contact_details(report: Report, original: str, hidden: HiddenReport) -> None:
+    """Keep the original texts for staff and tell them, in the report's transaction.
+
+    `original` is the description as typed; the answers as typed are in `hidden`.
+    """
     actor: Actor = None  # nobody: done automatically at submission
-    record(
-        actor,
-        AUDIT_ACTION,
-        report,
-        before={"description": original_for_staff(original)},
-        after={"emails": hidden.emails, "phones": hidden.phones, "automatic": True},
-    )
+    # Flat: the audit log keeps plain values only (an answer under "answer:<code>").
+    before = {"description": original_for_staff(original)} | {
+        ANSWER_KEY + code: original_for_staff(text) for code, text in hidden.typed_answers.items()
+    }
+    after: dict[str, Any] = {"emails": hidden.emails, "phones": hidden.phones, "automatic": True}
+    if hidden.typed_answers:
+        after["answers"] = ", ".join(sorted(hidden.typed_answers))
+    record(actor, AUDIT_ACTION, report, before=before, after=after)
+
+    def sentence() -> str:
+        counts = {"code": report.tracking_code, "emails": hidden.emails, "phones": hidden.phones}
+        if hidden.typed_answers:
+            return (
+                _(
+                    "Contact details hidden automatically from the public description and "
+                    "answers of report %(code)s (e-mail addresses: %(emails)d, phone numbers: "
+                    "%(phones)d)."
+                )
+                % counts
+            )
+        return (
+            _(
+                "Contact details hidden automatically from the public description of report "
+                "%(code)s (e-mail addresses: %(emails)d, phone numbers: %(phones)d)."
+            )
+            % counts
+        )
+
     TimelineEntry.objects.create(
         issue_id=report.issue_id,
         kind=TimelineEntry.Kind.MODERATED,
         public=False,
         **entry_fields(
-            lambda: (
-                _(
-                    "Contact details hidden automatically from the public description of report "
-                    "%(code)s (e-mail addresses: %(emails)d, phone numbers: %(phones)d)."
-                )
-                % {"code": report.tracking_code, "emails": hidden.emails, "phones": hidden.phones}
-            ),
+            sentence,
             {
                 "report": report.pk,
                 "automatic": True,
@@ -148,12 +210,24 @@ def typed_descriptions(reports: Sequence[Report]) -> dict[int, str]:
     return typed
 
 
+def _digest(text: Any) -> str:
+    return hashlib.sha256(str(text).encode()).hexdigest()
+
+
 def forget_descriptions(entries: QuerySet[AuditEntry]) -> int:
-    """Keep only the hash of each entry's old description (the person asked to be forgotten)."""
+    """Keep only the hash of each entry's old description and answers (the person asked to be
+    forgotten)."""
     forgotten = 0
     for entry in entries.select_for_update():
-        text = str(entry.before.get("description", ""))
-        entry.before = {**entry.before, "description": hashlib.sha256(text.encode()).hexdigest()}
+        entry.before = {
+            **entry.before,
+            "description": _digest(entry.before.get("description", "")),
+            **{
+                key: _digest(text)
+                for key, text in entry.before.items()
+                if key.startswith(ANSWER_KEY)
+            },
+        }
         entry.save(update_fields=["before"])
         forgotten += 1
     return forgotten

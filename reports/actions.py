@@ -29,7 +29,7 @@ from geo.querysets import area_at
 from geo.units import make_point
 from maps_static.tasks import public_layer_changed
 from outbox.actions import enqueue
-from privacy.descriptions import hide_contact_details, record_hidden_contact_details
+from privacy.descriptions import hide_in_report, record_hidden_contact_details
 from reports import tasks
 from reports.models import (
     Category,
@@ -109,7 +109,7 @@ def submit_report(new: NewReport) -> Report:
     The report joins the best open duplicate issue (clustering.match) or opens a new one,
     inside one transaction that holds an advisory lock on its neighbourhood, so that reports of
     the same problem sent at the same moment end in one issue. E-mail addresses and phone
-    numbers in the description are hidden from the public at once (privacy.descriptions);
+    numbers in the description and the text answers are hidden at once (privacy.descriptions);
     staff keep the text as typed, as the moderation policy allows. All or nothing: on any error no
     row and no stored photo file is left behind. Background work (thumbnails, an address from
     Nominatim, the emergency alert) is queued only once the transaction commits; the offline
@@ -117,9 +117,9 @@ def submit_report(new: NewReport) -> Report:
     """
     original = new.description
     with translation.override(new.language):
-        hidden = hide_contact_details(original)
+        hidden = hide_in_report(original, new.answers)
     # The matcher reads the public text too: it never compares on a phone number.
-    new = replace(new, description=hidden.text)
+    new = replace(new, description=hidden.description.text, answers=hidden.answers)
     point = make_point(new.lat, new.lon)
     area = area_at(point) if isinstance(new.area, NotLookedUp) else new.area
     params = match_params(new.category.match_whole_group)

@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
@@ -20,6 +21,7 @@ from reports.answers import AnswersInvalid, validate_answers
 from reports.catalogue import Offer
 from reports.models import Category, Channel, Issue, Photo, Question, Report, TimelineEntry
 from reports.photos import PhotoError, ProcessedPhoto, process_upload
+from reports.public_answers import PublishedQuestions
 
 PRIORITY_FACTOR_LABELS = {
     "severity": lambda: _("category severity"),
@@ -233,6 +235,8 @@ class LocationSerializer(serializers.Serializer):
 class PublicReportSerializer(serializers.ModelSerializer):
     category = serializers.CharField(source="category.code")
     description = serializers.SerializerMethodField()
+    # Choices, numbers and dates only: a free-text answer (a plate) is for staff.
+    answers = serializers.SerializerMethodField()
     location = LocationSerializer()
     photos = serializers.SerializerMethodField()
 
@@ -255,6 +259,14 @@ class PublicReportSerializer(serializers.ModelSerializer):
 
     def get_description(self, report: Report) -> str:
         return "" if report.hidden else report.description
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_answers(self, report: Report) -> dict[str, Any]:
+        if report.hidden:
+            return {}
+        # One query per category for every report serialised in this response.
+        published = self.context.setdefault("published_questions", PublishedQuestions())
+        return published.answers(report.category_id, report.answers)
 
     @extend_schema_field(PhotoSerializer(many=True))
     def get_photos(self, report: Report) -> list[dict[str, Any]]:
@@ -338,7 +350,7 @@ class PublicIssueSerializer(serializers.ModelSerializer):
     @extend_schema_field(PublicReportSerializer(many=True))
     def get_reports(self, issue: Issue) -> list[dict[str, Any]]:
         reports = [r for r in issue.reports.all() if not r.hidden]
-        return PublicReportSerializer(reports, many=True).data
+        return PublicReportSerializer(reports, many=True, context=self.context).data
 
     @extend_schema_field(TimelineEntrySerializer(many=True))
     def get_timeline(self, issue: Issue) -> list[dict[str, Any]]:
