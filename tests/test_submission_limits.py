@@ -27,8 +27,12 @@ def citizen(request: pytest.FixtureRequest, settings: Any) -> APIClient:
     """A citizen's client, from an address of its own, on the cache named by the parameter."""
     if request.param != "test settings":
         settings.CACHES = cache_on(request.param)
-    address = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
-    return APIClient(REMOTE_ADDR=address)
+    return APIClient(REMOTE_ADDR=own_address())
+
+
+def own_address() -> str:
+    """An address no other test, nor an earlier run within the hour, counted on shared Redis."""
+    return f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
 
 
 def submit(
@@ -83,7 +87,7 @@ def test_a_flood_of_refused_submissions_is_still_stopped(
     assert bad == [400, 400, 400, 400]
     assert stopped.status_code == 429 and int(stopped["Retry-After"]) > 0
     assert not Report.objects.exists()
-    assert submit(APIClient(REMOTE_ADDR="10.250.0.1")).status_code == 201  # another address
+    assert submit(APIClient(REMOTE_ADDR=own_address())).status_code == 201  # another address
 
 
 def test_a_submission_we_failed_to_store_is_not_counted(
