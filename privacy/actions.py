@@ -160,6 +160,8 @@ def export_personal_data(email: str) -> dict[str, Any]:
 
 def _export_reporter(reporter: Reporter) -> dict[str, Any]:
     return {
+        # False: someone gave this address and never confirmed it (maybe not its owner).
+        "confirmed": reporter.confirmed_at is not None,
         "name": reporter.name,
         "email": reporter.email,
         "phone": reporter.phone,

@@ -12,9 +12,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 
 from backoffice.assignment import choose_assignment
+from care.models import Rating
 from care.reliability import weight as reliability_weight
 from clustering.candidates import (
     find_candidates,
@@ -297,33 +299,62 @@ def _open_issue(
     return issue
 
 
-def subscribe(issue: Issue, reporter: Reporter | None) -> bool:
-    """Subscribe a reporter or supporter with an e-mail to the issue's updates, once."""
+def subscribe(issue: Issue, reporter: Reporter | None, *, support: bool = False) -> bool:
+    """Subscribe a reporter or supporter with an e-mail to the issue's updates, once.
+
+    A confirmed person (an account, an address whose owner followed our link) follows at
+    once. An address nobody confirmed gets one e-mail, with the link that confirms it (double
+    opt-in), and nothing else until then: the subscription waits, inactive. `support`: the
+    confirmation also counts them among the issue's supporters (confirm_reporter).
+    """
     if reporter is None or not reporter.email:
         return False
-    Subscription.objects.get_or_create(issue=issue, reporter=reporter)
+    confirmed = reporter.confirmed_at is not None
+    _subscription, created = Subscription.objects.get_or_create(
+        issue=issue, reporter=reporter, defaults={"active": confirmed}
+    )
+    if created and not confirmed:
+        enqueue(tasks.send_confirmation, reporter.pk, issue.pk, support)
     return True
 
 
 def support_issue(
-    issue: Issue, *, email: str = "", session_key: str = "", language: str = "it"
+    issue: Issue,
+    *,
+    email: str = "",
+    session_key: str = "",
+    client: str = "",
+    user: AbstractBaseUser | None = None,
+    language: str = "it",
 ) -> tuple[Issue, bool]:
     """Add a "me too" to an open issue; return the issue and whether it counted as new.
 
-    One person counts once: by e-mail when given, else by browser session. An e-mail also
-    subscribes them to the issue's updates.
+    A signed-in account counts once as itself. Anyone else counts at most once per browser
+    session and per client address (`client`, stored only as a keyed hash): a client that
+    drops its cookie or types another e-mail adds nobody. An e-mail gets the confirmation
+    e-mail; once its owner confirms, it counts as a person of its own and follows the issue.
     """
     with transaction.atomic():
         issue = Issue.objects.select_for_update().get(pk=issue.pk)
         if issue.status == Status.CLOSED:
             raise IssueClosed(issue.pk)
-        reporter = reporter_for(Contact(email=email), language, None) if email else None
-        session_hash = _session_hash(session_key) if session_key else ""
-        already = _already_counted(issue, reporter, session_hash)
+        if user is not None and user.is_authenticated:
+            reporter = reporter_for(Contact(), language, user)
+            already = _already_counted(issue, reporter)
+            row = Supporter(issue=issue, reporter=reporter)
+        else:
+            reporter = reporter_for(Contact(email=email), language, None) if email else None
+            session_hash = _session_hash(session_key) if session_key else ""
+            client_hash = _client_hash(client) if client else ""
+            already = _counted_anonymously(issue, session_hash, client_hash)
+            row = Supporter(
+                issue=issue, reporter=reporter, session_hash=session_hash, client_hash=client_hash
+            )
         if not already:
-            Supporter.objects.create(issue=issue, reporter=reporter, session_hash=session_hash)
+            row.save()
             TimelineEntry.objects.create(issue=issue, kind=TimelineEntry.Kind.SUPPORTED)
-        subscribe(issue, reporter)
+        if email:
+            subscribe(issue, reporter, support=True)
         refresh_issue(issue)
     return issue, not already
 
@@ -337,13 +368,123 @@ def _session_hash(session_key: str) -> str:
     return hashlib.sha256(f"{settings.SECRET_KEY}:{session_key}".encode()).hexdigest()
 
 
-def _already_counted(issue: Issue, reporter: Reporter | None, session_hash: str) -> bool:
-    if reporter is not None and (
+def _client_hash(client: str) -> str:
+    # Keyed with the secret: an IP address is personal data, and is never stored as such.
+    return hashlib.sha256(f"{settings.SECRET_KEY}:client:{client}".encode()).hexdigest()
+
+
+def _already_counted(issue: Issue, reporter: Reporter | None) -> bool:
+    return reporter is not None and (
         issue.supporters.filter(reporter=reporter).exists()
         or issue.reports.filter(reporter=reporter).exists()
+    )
+
+
+def _counted_anonymously(issue: Issue, session_hash: str, client_hash: str) -> bool:
+    keys = Q(pk__in=[])
+    if session_hash:
+        keys |= Q(session_hash=session_hash)
+    if client_hash:
+        keys |= Q(client_hash=client_hash)
+    return issue.supporters.filter(keys).exists()
+
+
+def confirm_reporter(reporter_id: int, support_issue_id: int | None = None) -> Reporter | None:
+    """Confirm the e-mail of a row made from unverified contact details; return the person.
+
+    Its owner followed the link we mailed (reports.notify), so the row joins the address's
+    confirmed person when there is one: its reports, supports, subscriptions, ratings and
+    Open311 updates move there, its name and phone fill in the person's, and the row is
+    blanked. Its subscriptions start. With `support_issue_id` (a "me too"), the person now
+    counts among that issue's supporters. None: the row is gone, blank (used) or an account's.
+    """
+    email = (
+        Reporter.objects.filter(pk=reporter_id, user=None).values_list("email", flat=True).first()
+    )
+    if not email:
+        return None
+    with transaction.atomic():
+        # Every row of the address, locked in one order: two links followed at the same
+        # moment end in one person.
+        rows = list(
+            Reporter.objects.select_for_update()
+            .filter(email__iexact=email, user=None)
+            .order_by("pk")
+        )
+        row = next((r for r in rows if r.pk == reporter_id), None)
+        if row is None:
+            return None
+        person = next((r for r in rows if r.confirmed_at is not None), row)
+        touched = set(row.reports.values_list("issue_id", flat=True))
+        touched |= set(row.supports.values_list("issue_id", flat=True))
+        if person.pk == row.pk:
+            if row.confirmed_at is None:
+                row.confirmed_at = timezone.now()
+                row.save(update_fields=["confirmed_at"])
+                row.subscriptions.update(active=True)
+            row.supports.update(client_hash="")
+        else:
+            _merge_into(row, person)
+        if support_issue_id is not None and _add_confirmed_supporter(support_issue_id, person):
+            touched.add(support_issue_id)
+        open_issues = (
+            Issue.objects.filter(pk__in=touched)
+            .exclude(status=Status.CLOSED)
+            .select_for_update(of=("self",))
+            .select_related("category")
+            .order_by("pk")
+        )
+        for issue in open_issues:
+            refresh_issue(issue)
+    return person
+
+
+def _merge_into(row: Reporter, person: Reporter) -> None:
+    """Move what a row holds to the person of the same confirmed address, and blank it."""
+    row.reports.update(reporter=person)
+    for support in row.supports.all():
+        if person.supports.filter(issue_id=support.issue_id).exists():
+            support.delete()
+        else:
+            Supporter.objects.filter(pk=support.pk).update(reporter=person, client_hash="")
+    for subscription in row.subscriptions.all():
+        mine = person.subscriptions.filter(issue_id=subscription.issue_id)
+        if mine.exists():
+            mine.update(active=True)  # the owner has just asked to follow it again
+            subscription.delete()
+        else:
+            Subscription.objects.filter(pk=subscription.pk).update(reporter=person, active=True)
+    rated = Rating.objects.filter(reporter=person).values("issue_id")
+    Rating.objects.filter(reporter=row).exclude(issue_id__in=rated).update(reporter=person)
+    for entry in TimelineEntry.objects.filter(data__source="open311", data__reporter=row.pk):
+        entry.data["reporter"] = person.pk
+        entry.save(update_fields=["data"])
+    person.name = row.name or person.name
+    person.phone = row.phone or person.phone
+    person.language = row.language
+    person.save(update_fields=["name", "phone", "language"])
+    row.name = row.email = row.phone = ""
+    row.reliability = None
+    row.save(update_fields=["name", "email", "phone", "reliability"])
+    # Here, not at the top: care.actions builds on this module.
+    from care.actions import rescore_reporter
+
+    rescore_reporter(person.pk)  # staff's verdicts on the moved reports now count
+
+
+def _add_confirmed_supporter(issue_id: int, person: Reporter) -> bool:
+    """Count a confirmed person among an open issue's supporters, once; True when added."""
+    issue = Issue.objects.select_for_update().filter(pk=issue_id).exclude(status=Status.CLOSED)
+    if not issue.exists():
+        return False
+    if (
+        Supporter.objects.filter(issue_id=issue_id, reporter=person).exists()
+        or Report.objects.filter(issue_id=issue_id, reporter=person).exists()
     ):
-        return True
-    return bool(session_hash) and issue.supporters.filter(session_hash=session_hash).exists()
+        return False
+    Supporter.objects.create(issue_id=issue_id, reporter=person)
+    TimelineEntry.objects.create(issue_id=issue_id, kind=TimelineEntry.Kind.SUPPORTED)
+    return True
 
 
 def refresh_issue(issue: Issue, *, now: dt.datetime | None = None, recentre: bool = False) -> None:
@@ -455,26 +596,27 @@ def refresh_deadline_terms(*, now: dt.datetime | None = None, batch_size: int = 
 
 
 def reporter_for(contact: Contact, language: str, user: AbstractBaseUser | None) -> Reporter | None:
-    """Find or create the person behind a contact (or an account); None when anonymous."""
+    """Return an account's person, or a new row for contact details; None when anonymous.
+
+    Contact details nobody verified (a form, an Open311 client) never match, change or join
+    an existing person: each submission gets a row of its own, which joins the history of
+    the address's person only when the owner of the address follows the confirmation link
+    (confirm_reporter). A stranger typing someone's e-mail changes nothing of theirs.
+    """
     if user is not None and user.is_authenticated:
         account, _created = Reporter.objects.get_or_create(
-            user_id=user.pk, defaults={"email": getattr(user, "email", "")}
+            user_id=user.pk,
+            defaults={"email": getattr(user, "email", ""), "confirmed_at": timezone.now()},
         )
         return account
     if not contact:
         return None
-    reporter: Reporter | None = None
-    if contact.email:
-        reporter = Reporter.objects.filter(email__iexact=contact.email, user=None).first()
-    elif contact.phone:
-        reporter = Reporter.objects.filter(phone=contact.phone, user=None).first()
-    if reporter is None:
-        reporter = Reporter(email=contact.email.lower(), phone=contact.phone)
-    reporter.name = contact.name or reporter.name
-    reporter.phone = contact.phone or reporter.phone
-    reporter.language = language
-    reporter.save()
-    return reporter
+    return Reporter.objects.create(
+        name=contact.name,
+        email=contact.email.strip().lower(),
+        phone=contact.phone,
+        language=language,
+    )
 
 
 def _first_photo_location(photos: Sequence[ProcessedPhoto]) -> Any:

@@ -29,6 +29,7 @@ from backoffice.permissions import StaffVerb, issue_for
 from backoffice.roles import Verb
 from clustering.actions import ClusteringRefused, merge_issues, split_reports
 from clustering.candidates import nearby_open_issues
+from config.client_address import client_address
 from config.ids import parse_id
 from config.params import comma_lists
 from geo.geocode import forward_geocode, reverse_geocode, street_position
@@ -423,8 +424,10 @@ class IssueSupportView(APIView):
         request=SupportSerializer,
         responses={200: SupportResultSerializer, 201: SupportResultSerializer},
         summary="Me too: support an open issue",
-        description="Counts the caller once (by e-mail, else by browser session) among the "
-        "people who have the problem; an e-mail subscribes them to the issue's updates.",
+        description="Counts the caller once among the people who have the problem: a "
+        "signed-in account as itself, anyone else at most once per browser session and per "
+        "client address. An e-mail gets a confirmation link first; once confirmed, it counts "
+        "as a person of its own and receives the issue's updates.",
     )
     def post(self, request: Request, pk: int) -> Response:
         issue = public_issues().filter(pk=pk).select_related("category").first()
@@ -439,6 +442,8 @@ class IssueSupportView(APIView):
                 issue,
                 email=body.validated_data["email"].strip(),
                 session_key=request.session.session_key or "",
+                client=client_address(request),
+                user=request.user,
                 language=(get_language() or settings.LANGUAGE_CODE)[:2],
             )
         except IssueClosed:
@@ -450,6 +455,9 @@ class IssueSupportView(APIView):
             "supporter_count": issue.supporter_count,
             "people": issue.people,
             "subscribed": bool(body.validated_data["email"]),
+            # Anyone but an account confirms the address first (reports.notify).
+            "confirmation_sent": bool(body.validated_data["email"])
+            and not request.user.is_authenticated,
             "tracking_url": reverse("issue", args=[issue.pk]),
         }
         return Response(data, status=status.HTTP_201_CREATED if counted else status.HTTP_200_OK)

@@ -214,6 +214,10 @@ class Reporter(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     # 0-1 from staff's qualifications of their reports (care.reliability); None until the first.
     reliability = models.FloatField(null=True, blank=True)
+    # When the owner of the e-mail address confirmed it (reports.notify's signed link), or the
+    # row became an account's. Contact details nobody confirmed make a row of their own, which
+    # never merges into a person's history (reports.actions.reporter_for).
+    confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("reporter")
@@ -528,6 +532,9 @@ class Supporter(models.Model):
     )
     # A hash of the browser session, to count one "me too" per person without an account.
     session_hash = models.CharField(max_length=64, blank=True)
+    # A keyed hash of the client's address (never the address): at most one "me too" per
+    # address and issue from people nobody can tell apart (no account, no confirmed e-mail).
+    client_hash = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -543,6 +550,11 @@ class Supporter(models.Model):
                 fields=["issue", "session_hash"],
                 condition=~Q(session_hash=""),
                 name="supporter_once_per_session",
+            ),
+            models.UniqueConstraint(
+                fields=["issue", "client_hash"],
+                condition=~Q(client_hash=""),
+                name="supporter_once_per_client",
             ),
         ]
 

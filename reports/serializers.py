@@ -513,6 +513,9 @@ class SupportResultSerializer(serializers.Serializer):
     supporter_count = serializers.IntegerField()
     people = serializers.IntegerField()
     subscribed = serializers.BooleanField()
+    confirmation_sent = serializers.BooleanField(
+        help_text="A link to confirm the e-mail was sent: updates start once it is followed."
+    )
     tracking_url = serializers.CharField()
 
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from config.retry import MAIL_RETRY, TRANSIENT_ERRORS
 from geo.geocode import reverse_geocode
 from maps_static.tasks import public_layer_changed
-from reports.models import Delivery, Issue, Photo, Report, TimelineEntry
+from reports.models import Delivery, Issue, Photo, Report, Reporter, TimelineEntry
 from reports.photos import make_thumbnail
 
 logger = logging.getLogger(__name__)
@@ -127,3 +127,23 @@ def send_issue_update(entry_id: int) -> int:
             continue  # already delivered by an earlier run
         sent += 1
     return sent
+
+
+@shared_task(**MAIL_RETRY)
+def send_confirmation(reporter_id: int, issue_id: int, support: bool) -> bool:
+    """E-mail an address nobody has confirmed the link that confirms it; False when not sent.
+
+    Not sent when the row was confirmed or erased meanwhile, or when the address already got
+    CONFIRMATIONS_PER_DAY of them today (nobody can use Segnala to flood a mailbox).
+    """
+    from reports.notify import confirmation_message, over_confirmation_limit
+
+    reporter = Reporter.objects.filter(pk=reporter_id, confirmed_at__isnull=True).first()
+    issue = Issue.objects.select_related("category").filter(pk=issue_id).first()
+    if reporter is None or not reporter.email or issue is None:
+        return False
+    if over_confirmation_limit(reporter.email):
+        logger.info("confirmation e-mail for reporter %s left out: daily limit", reporter_id)
+        return False
+    confirmation_message(reporter, issue, support=support).send()
+    return True

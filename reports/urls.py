@@ -8,5 +8,6 @@ urlpatterns = [
     path("t/<str:code>/", views.track_page, name="track"),
     path("issues/<int:pk>/", views.issue_page, name="issue"),
     path("unsubscribe/<str:token>/", views.unsubscribe_page, name="unsubscribe"),
+    path("confirm/<str:token>/", views.confirm_email_page, name="confirm-email"),
     path("favicon.ico", views.favicon, name="favicon"),
 ]

@@ -26,6 +26,7 @@ from care.actions import rating_refusal
 from care.links import rating_path
 from care.models import Rater, Rating
 from geo.querysets import map_start
+from reports.actions import confirm_reporter
 from reports.models import (
     PUBLIC_STATUS,
     CloseReason,
@@ -37,6 +38,7 @@ from reports.models import (
     Subscription,
     TimelineEntry,
 )
+from reports.notify import read_confirmation_token
 from reports.querysets import public_issues, public_photos, public_timeline
 from routing.models import RouteStop
 
@@ -263,6 +265,26 @@ def unsubscribe_page(request: HttpRequest, token: str) -> HttpResponse:
         Subscription.objects.filter(pk=subscription.pk).update(active=False)
         subscription.active = False
     return render(request, "reports/unsubscribe.html", {"subscription": subscription})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def confirm_email_page(request: HttpRequest, token: str) -> HttpResponse:
+    """Confirm an e-mail address from the link we mailed it: GET asks, POST confirms.
+
+    A GET changes nothing: mail scanners open links, and only the owner's click counts.
+    """
+    found = read_confirmation_token(token)
+    if found is None:
+        return render(request, "reports/confirm.html", {"invalid": True}, status=404)
+    reporter_id, issue_id = found
+    context: dict[str, Any] = {"issue_id": issue_id}
+    if request.method == "POST":
+        person = confirm_reporter(reporter_id, issue_id)
+        if person is None:
+            return render(request, "reports/confirm.html", {"invalid": True}, status=404)
+        context["person"] = person
+    return render(request, "reports/confirm.html", context)
 
 
 # Browsers ask for /favicon.ico on pages that link no icon (the admin, the API's JSON) and

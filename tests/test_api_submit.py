@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from reports import tasks
 from reports.models import Issue, Photo, Report, Reporter, TimelineEntry
-from tests.factories import INSIDE, OUTSIDE, Territory, jpeg_bytes, stored_files
+from tests.factories import INSIDE, OUTSIDE, Territory, confirm_addresses, jpeg_bytes, stored_files
 
 WEST = (INSIDE[0], INSIDE[1] - 0.005)
 EAST = (INSIDE[0], INSIDE[1] + 0.005)
@@ -73,17 +73,21 @@ def test_json_body_without_photos_is_accepted(api: APIClient, territory: Territo
     assert Report.objects.get().answers == {"size": "small"}
 
 
-def test_contact_details_create_a_reporter_reused_by_email(
+def test_contact_details_join_the_persons_history_only_once_the_address_is_confirmed(
     api: APIClient, territory: Territory
 ) -> None:
     first = post(api, good_form(email="Maria@Example.org", name="Maria"))
+    confirm_addresses()
     second = post(api, good_form(email="maria@example.org", phone="+39 333 1234567"))
 
     assert first.status_code == second.status_code == 201
-    reporter = Reporter.objects.get()
-    assert reporter.email == "maria@example.org"
-    assert reporter.phone == "+39 333 1234567"
-    assert Report.objects.filter(reporter=reporter).count() == 2
+    person = Reporter.objects.get(reports__pk=first.json()["id"])
+    assert (person.email, person.name, person.phone) == ("maria@example.org", "Maria", "")
+    assert Report.objects.filter(reporter=person).count() == 1
+    confirm_addresses()  # the second submission's link, followed: it was Maria
+    person.refresh_from_db()
+    assert person.phone == "+39 333 1234567"
+    assert Report.objects.filter(reporter=person).count() == 2
 
 
 def bomb_png() -> bytes:

@@ -16,7 +16,7 @@ from backoffice.models import AssignmentRule, AuditEntry, Role, SavedFilter, Sta
 from geo.models import Department
 from reports.models import Issue, Report, Status, TimelineEntry
 from reports.sla import deadlines
-from tests.factories import INSIDE, Territory, moved
+from tests.factories import INSIDE, Territory, confirm_addresses, moved
 
 EMAIL = "mariangela.esposito@example.org"
 
@@ -41,6 +41,7 @@ def report(where: tuple[float, float] = INSIDE, category: str = "pothole", **ext
         form["answers"] = {"size": "small"}
     response = APIClient().post("/api/v1/reports/", {**form, **extra}, format="json")
     assert response.status_code == 201, response.json()
+    confirm_addresses()  # the citizen follows the confirmation link, if they left an e-mail
     return response.json()["issue"]
 
 

@@ -19,7 +19,7 @@ from care.models import Rating
 from reports.models import Issue, Status, TimelineEntry
 from reports.workflow import close_issue
 from tests import browser
-from tests.factories import INSIDE, Territory
+from tests.factories import INSIDE, Territory, confirm_addresses
 
 pytestmark = pytest.mark.browser
 
@@ -36,6 +36,7 @@ def test_citizen_rates_a_closed_issue_from_the_email_and_reopens_it(
         "/api/v1/reports/", {**form, "answers": {"size": "small"}}, format="json"
     )
     issue_id = created.json()["issue"]
+    confirm_addresses()  # the citizen followed the confirmation link
     close_issue(issue_id, actor=None, reason="fixed", public_text="Buca chiusa.")
     mail.outbox.clear()
     send_invitations(Issue.objects.get(pk=issue_id).closed_at)  # type: ignore[arg-type]

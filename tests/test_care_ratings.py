@@ -13,7 +13,7 @@ from care.models import Rater, Rating, RatingInvitation
 from reports.models import Issue, Reporter, Status, TimelineEntry
 from reports.tasks import send_issue_update
 from reports.workflow import close_issue
-from tests.factories import Territory
+from tests.factories import Territory, confirm_addresses
 from tests.test_backoffice import report
 
 EMAIL, OTHER = "mariangela.esposito@example.org", "giorgio.bassi@example.org"
@@ -24,6 +24,7 @@ def closed_issue() -> Issue:
     issue_id = report(email=EMAIL)
     response = APIClient().post(f"/api/v1/issues/{issue_id}/support/", {"email": OTHER})
     assert response.status_code in (200, 201), response.content
+    confirm_addresses(issue_id)
     close_issue(issue_id, actor=None, reason="fixed", public_text="Buca chiusa.")
     mail.outbox.clear()
     return Issue.objects.get(pk=issue_id)

@@ -7,6 +7,7 @@ import threading
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -25,7 +26,7 @@ from reports.models import (
     TimelineEntry,
 )
 from tests import factories
-from tests.factories import INSIDE, Territory, make_territory
+from tests.factories import INSIDE, Territory, confirm_addresses, make_territory
 
 LAT, LON = INSIDE[0], INSIDE[1] - 0.005
 
@@ -72,6 +73,7 @@ def test_distinct_reporters_raise_the_priority(api: APIClient, territory: Territ
     alone = Issue.objects.get().priority
     send(api, moved(metres_north=3), email="b@example.org")
     send(api, moved(metres_north=-3), email="b@example.org")
+    confirm_addresses()  # b's two reports are one person once b confirms both
 
     issue = Issue.objects.get()
     assert issue.report_count == 3
@@ -85,8 +87,10 @@ def test_a_new_issue_is_stored_as_recomputing_it_from_its_rows_gives(
     """A report that opens an issue sets its counters and priority in the one INSERT; they
     must be what refresh_issue computes from the stored rows (urgency, emergency, the
     reporter's reliability)."""
-    Reporter.objects.create(email="known@example.org", reliability=0.25)
-    send(api, moved(), email="known@example.org", urgency=5, emergency=True)
+    user = get_user_model().objects.create_user("known", email="known@example.org")
+    Reporter.objects.create(user=user, email="known@example.org", reliability=0.25)
+    api.force_authenticate(user)
+    send(api, moved(), urgency=5, emergency=True)
     stored = Issue.objects.get()
 
     recomputed = Issue.objects.get()
@@ -193,6 +197,7 @@ def test_reporters_with_an_email_are_subscribed_once(api: APIClient, territory: 
     send(api, moved(), email="a@example.org")
     send(api, moved(metres_east=2), email="A@example.org")
     send(api, moved(metres_east=4))
+    confirm_addresses()
 
     assert Subscription.objects.count() == 1
     assert Subscription.objects.get().reporter.email == "a@example.org"
@@ -375,7 +380,8 @@ def test_me_too_counts_once_per_session_and_subscribes_an_email(
 
     first = api.post(url, {"email": "neighbour@example.org"}, format="json")
     again = api.post(url, {}, format="json")
-    other_person = APIClient().post(url, {}, format="json")
+    other_person = APIClient().post(url, {}, format="json", REMOTE_ADDR="192.0.2.7")
+    confirm_addresses(created["issue"])
 
     assert first.status_code == 201
     assert first.json()["subscribed"] is True

@@ -22,7 +22,7 @@ from reports.models import Issue, Reporter, Status, Subscription, TimelineEntry
 from routing.actions import StopSuperseded, start_stop
 from routing.models import Crew, CrewRoute, RoutePlan, RouteStop
 from routing.planning import plan_routes
-from tests.factories import INSIDE, Territory, jpeg_bytes, moved, stored_files
+from tests.factories import INSIDE, Territory, confirm_addresses, jpeg_bytes, moved, stored_files
 
 # Each test plans today's route and then opens today's pages: today must not move at midnight.
 pytestmark = pytest.mark.usefixtures("same_day")
@@ -48,6 +48,7 @@ def report(where: tuple[float, float], **extra: Any) -> int:
     form = {"lat": where[0], "lon": where[1], "category": "pothole", "answers": {"size": "small"}}
     response = APIClient().post("/api/v1/reports/", {**form, **extra}, format="json")
     assert response.status_code == 201, response.json()
+    confirm_addresses()  # the citizen follows the confirmation link, if they left an e-mail
     return response.json()["issue"]
 
 

@@ -11,7 +11,7 @@ from clustering.actions import merge_issues
 from reports.models import Issue, Reporter, Status, TimelineEntry
 from reports.tasks import send_issue_update
 from reports.workflow import change_status, reply_publicly
-from tests.factories import INSIDE, Territory, moved
+from tests.factories import INSIDE, Territory, confirm_addresses, moved
 
 ENGLISH, ITALIAN = "jane.roe@example.org", "mario.rossi@example.org"
 SAME_PROBLEM = {
@@ -33,6 +33,7 @@ def report(where: tuple[float, float], email: str, language: str, description: s
         "/api/v1/reports/", form, format="json", HTTP_ACCEPT_LANGUAGE=language
     )
     assert response.status_code == 201, response.json()
+    confirm_addresses()  # the citizen follows the confirmation link
     return int(response.json()["issue"])
 
 
@@ -74,6 +75,7 @@ def test_a_status_sentence_reaches_each_follower_and_open311_in_their_language(
     APIClient().post(
         f"/api/v1/issues/{issue}/support/", {"email": ITALIAN}, HTTP_ACCEPT_LANGUAGE="it"
     )
+    confirm_addresses(issue)
     mail.outbox.clear()
 
     with translation.override("it"):

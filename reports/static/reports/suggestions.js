@@ -275,7 +275,9 @@
       );
     const panel = element("section", { id: "joined", class: "joined", tabindex: "-1", "aria-labelledby": "joined-title" });
     panel.append(element("h2", { id: "joined-title" }, format(headline, values)));
-    if (data.subscribed && email) {
+    if (data.confirmation_sent && email) {
+      panel.append(element("p", {}, format(gettext("We sent a link to %(email)s: follow it to receive news about this issue."), { email: email })));
+    } else if (data.subscribed && email) {
       panel.append(element("p", {}, format(gettext("We will write to %(email)s when its status changes."), { email: email })));
     } else if (!data.subscribed) {
       panel.append(element("p", {}, gettext("Follow its progress on the issue's page.")));
