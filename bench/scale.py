@@ -642,7 +642,11 @@ class Services:
                 env=env,
                 start_new_session=True,
             )
-        self.wait_ready()
+        try:
+            self.wait_ready()
+        except RuntimeError:
+            self.stop()  # a failed start leaves no gunicorn or worker behind
+            raise
 
     def wait_ready(self) -> None:
         """Wait for gunicorn to answer. Not /healthz: it is 503 without Celery beat, which
