@@ -11,13 +11,14 @@ import pytest
 from django.core import mail
 from django.core.mail import EmailMessage
 from django.core.mail.backends.locmem import EmailBackend
-from django.db import OperationalError, connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from care.escalation import run_escalations
 from care.models import Escalation, EscalationLevel
 from reports.models import Category, Issue, TimelineEntry
 from tests.factories import INSIDE, Territory, moved
+from tests.other_connection import on_another_connection
 from tests.test_care_smtp import Inbox, smtp  # noqa: F401 # the fixture
 from tests.test_insights import make_issue
 
@@ -242,22 +243,12 @@ class TouchesTheIssuesWhileSending(EmailBackend):
     def send_messages(self, messages: Sequence[EmailMessage]) -> int:
         issue_ids = sorted({issue_id for message in messages for issue_id in listed(message)})
 
-        def other_connection() -> None:
-            try:
-                with transaction.atomic():
-                    with connection.cursor() as cursor:
-                        cursor.execute("SET LOCAL lock_timeout = '1s'")
-                    committed = Escalation.objects.filter(issue__in=issue_ids).count()
-                    updated = Issue.objects.filter(pk__in=issue_ids).update(address="Via Nuova 2")
-                self.seen.append((committed, updated))
-            except OperationalError as exc:  # the lock timeout
-                self.seen.append(exc)
-            finally:
-                connection.close()
+        def read_and_update() -> tuple[int, int]:
+            committed = Escalation.objects.filter(issue__in=issue_ids).count()
+            updated = Issue.objects.filter(pk__in=issue_ids).update(address="Via Nuova 2")
+            return committed, updated
 
-        thread = threading.Thread(target=other_connection)
-        thread.start()
-        thread.join()
+        self.seen.append(on_another_connection(read_and_update))
         return super().send_messages(messages)
 
 

@@ -5,7 +5,6 @@ taking the dangerous issue in charge waited for the mail server. It now locks th
 timeline entry, which is what makes the alert go once.
 """
 
-import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,12 +12,12 @@ import pytest
 from django.core import mail
 from django.core.mail import EmailMessage
 from django.core.mail.backends.locmem import EmailBackend
-from django.db import OperationalError, connection, transaction
 from rest_framework.test import APIClient
 
 from reports.models import Issue, TimelineEntry
 from reports.tasks import alert_emergency_contact
 from tests.factories import INSIDE, Territory
+from tests.other_connection import on_another_connection
 
 
 class UpdatesTheIssueWhileSending(EmailBackend):
@@ -28,21 +27,8 @@ class UpdatesTheIssueWhileSending(EmailBackend):
     seen: list[Any] = []
 
     def send_messages(self, messages: Sequence[EmailMessage]) -> int:
-        def other_connection() -> None:
-            try:
-                with transaction.atomic():
-                    with connection.cursor() as cursor:
-                        cursor.execute("SET LOCAL lock_timeout = '1s'")
-                    updated = Issue.objects.filter(pk=self.issue_id).update(address="Via Nuova 2")
-                self.seen.append(updated)
-            except OperationalError as exc:  # the lock timeout
-                self.seen.append(exc)
-            finally:
-                connection.close()
-
-        thread = threading.Thread(target=other_connection)
-        thread.start()
-        thread.join()
+        issue = Issue.objects.filter(pk=self.issue_id)
+        self.seen.append(on_another_connection(lambda: issue.update(address="Via Nuova 2")))
         return super().send_messages(messages)
 
 
